@@ -1,0 +1,10 @@
+"""Local use (`make run`): debug on, e-mail kept in the local outbox."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# No message leaves the machine: staff read them in the back office outbox.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="crpv.core.mail.OutboxBackend")

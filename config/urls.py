@@ -1,0 +1,27 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from crpv.users.forms import LoginForm
+
+admin.site.site_header = f"{settings.CRPV_CENTRE['name']} — administration"
+admin.site.site_title = f"{settings.CRPV_CENTRE['name']} — administration"
+admin.site.index_title = "Gestion des données"
+
+urlpatterns = [
+    path("", include("crpv.www.urls")),
+    path("territoires/", include("crpv.territories.urls")),
+    path("gestion/", include("crpv.www.urls_staff")),
+    path("gestion/programme/", include("crpv.programme.urls")),
+    path(
+        "connexion/",
+        login_not_required(
+            auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True)
+        ),
+        name="login",
+    ),
+    path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+]
