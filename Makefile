@@ -44,13 +44,13 @@ run: demo-data
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/pytest -m "not browser" -q $(PYTEST_ARGS)
+	CRPV_URL_COVERAGE=1 $(BIN)/pytest -m "not browser" -q $(PYTEST_ARGS)
 
 test-pg: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crpv_test} $(BIN)/pytest -m "not browser" -q $(PYTEST_ARGS)
+	CRPV_URL_COVERAGE=1 DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crpv_test} $(BIN)/pytest -m "not browser" -q $(PYTEST_ARGS)
 
 test-browser: install node
-	$(BIN)/pytest -m browser -q -p no:randomly $(PYTEST_ARGS)
+	$(BIN)/pytest -m browser -q $(PYTEST_ARGS)
 
 quality: install
 	$(BIN)/ruff format --check .

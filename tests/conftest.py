@@ -1,4 +1,57 @@
+import os
+
 import pytest
+
+# --- Every URL of ours is reached by at least one test ----------------------
+# (as Zulip does). Checked when the whole suite runs (`make test` sets
+# CRPV_URL_COVERAGE=1); a partial run does not check.
+OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts"}
+_reached = set()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _record_reached_urls():
+    from django.core.handlers.base import BaseHandler
+
+    original = BaseHandler.get_response
+
+    def get_response(self, request):
+        response = original(self, request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.view_name:
+            _reached.add(match.view_name)
+        return response
+
+    BaseHandler.get_response = get_response
+    yield
+    BaseHandler.get_response = original
+
+
+def all_url_names():
+    from django.urls import get_resolver
+
+    names = set()
+
+    def walk(resolver, namespace):
+        for pattern in resolver.url_patterns:
+            if hasattr(pattern, "url_patterns"):
+                inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else pattern.namespace
+                walk(pattern, inner or namespace)
+            elif pattern.name and namespace in OUR_NAMESPACES:
+                names.add(f"{namespace}:{pattern.name}")
+
+    walk(get_resolver(), None)
+    return names
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CRPV_URL_COVERAGE") != "1" or exitstatus != 0:
+        return
+    missing = sorted(all_url_names() - _reached)
+    if missing:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(f"URL jamais atteintes par un test : {', '.join(missing)}", red=True)
+        session.exitstatus = 1
 
 
 @pytest.fixture

@@ -68,7 +68,5 @@ def sync_roles(**kwargs):
             perms = Permission.objects.filter(content_type__app_label=app_label)
             if model:
                 perms = perms.filter(content_type__model=model)
-            wanted.extend(
-                p for p in perms if p.codename.split("_", 1)[0] in actions
-            )
+            wanted.extend(p for p in perms if p.codename.split("_", 1)[0] in actions)
         group.permissions.set(wanted)
