@@ -6,22 +6,53 @@ accent-insensitive search (see `crpv.core.search`).
 """
 
 from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.text import slugify
 
 from crpv.core.models import TimeStampedModel
-from crpv.core.text import fold
+from crpv.core.search import SEARCH_KEY_MAX_LENGTH, build_search_key
 
 
 class SearchableMixin(models.Model):
-    search_key = models.CharField("clé de recherche", max_length=400, blank=True, editable=False, db_index=True)
+    """Keeps `search_key` = `build_search_key(*search_terms())`.
+
+    `save()` computes it; bulk writes (`bulk_create`/`bulk_update`, see
+    `operations.py`) call `compute_search_key()` themselves.
+    """
+
+    search_key = models.CharField(
+        "clé de recherche", max_length=SEARCH_KEY_MAX_LENGTH, blank=True, editable=False, db_index=True
+    )
 
     class Meta:
         abstract = True
 
+    def save(self, *args, **kwargs):
+        self.search_key = self.compute_search_key()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "search_key" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "search_key"]
+        super().save(*args, **kwargs)
+
     def search_terms(self):
         return [self.name, getattr(self, "code", "")]
 
+    def compute_search_key(self):
+        return build_search_key(*self.search_terms())
+
+
+class SlugMixin(models.Model):
+    """A stable public identifier for rows without an official code."""
+
+    slug = models.SlugField("identifiant", max_length=120, unique=True, blank=True)
+
+    class Meta:
+        abstract = True
+
     def save(self, *args, **kwargs):
-        self.search_key = fold(" ".join(t for t in self.search_terms() if t))[:400]
+        if not self.slug:
+            self.slug = slugify(self.name)[:120]
         super().save(*args, **kwargs)
 
 
@@ -53,14 +84,35 @@ class Departement(SearchableMixin, TimeStampedModel):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def get_absolute_url(self):
+        return reverse("territories:departement_detail", args=[self.code])
+
+
+class EpciQuerySet(models.QuerySet):
+    def in_departement(self, code):
+        return self.filter(departements__code=code)
+
+    def with_counts(self):
+        return self.annotate(commune_count=Count("communes", distinct=True), qpv_count=Count("qpvs", distinct=True))
+
 
 class Epci(SearchableMixin, TimeStampedModel):
     code = models.CharField("SIREN", max_length=9, unique=True)
     name = models.CharField("nom", max_length=200)
-    kind = models.CharField("nature juridique", max_length=10, blank=True)  # ME, CU, CA, CC
+    kind = models.CharField("nature juridique", max_length=10, blank=True)  # METRO, CU, CA, CC
     population = models.PositiveIntegerField("population totale", null=True, blank=True)
     departements = models.ManyToManyField(Departement, verbose_name="départements", related_name="epcis", blank=True)
     cog_year = models.PositiveSmallIntegerField("millésime du COG")
+
+    objects = EpciQuerySet.as_manager()
+
+    KIND_LABELS = {
+        "METRO": "métropole",
+        "ME": "métropole",
+        "CU": "communauté urbaine",
+        "CA": "communauté d'agglomération",
+        "CC": "communauté de communes",
+    }
 
     class Meta:
         verbose_name = "EPCI"
@@ -69,6 +121,18 @@ class Epci(SearchableMixin, TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("territories:epci_detail", args=[self.code])
+
+    @property
+    def kind_label(self):
+        return self.KIND_LABELS.get(self.kind, self.kind)
+
+
+class CommuneQuerySet(models.QuerySet):
+    def in_departement(self, code):
+        return self.filter(departement__code=code)
 
 
 class Commune(SearchableMixin, TimeStampedModel):
@@ -81,8 +145,16 @@ class Commune(SearchableMixin, TimeStampedModel):
         Epci, verbose_name="EPCI", null=True, blank=True, on_delete=models.SET_NULL, related_name="communes"
     )
     postal_codes = models.JSONField("codes postaux", default=list, blank=True)
+    former_codes = models.JSONField(
+        "anciens codes INSEE",
+        default=list,
+        blank=True,
+        help_text="Codes de communes fusionnées depuis, pour lire les fichiers d'un millésime antérieur du COG.",
+    )
     population = models.PositiveIntegerField("population", null=True, blank=True)
     cog_year = models.PositiveSmallIntegerField("millésime du COG")
+
+    objects = CommuneQuerySet.as_manager()
 
     class Meta:
         verbose_name = "commune"
@@ -92,8 +164,22 @@ class Commune(SearchableMixin, TimeStampedModel):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def get_absolute_url(self):
+        return reverse("territories:commune_detail", args=[self.code])
+
     def search_terms(self):
         return [self.name, self.code, *self.postal_codes]
+
+
+class ContratDeVilleQuerySet(models.QuerySet):
+    def in_departement(self, code):
+        return self.filter(departement__code=code)
+
+    def with_carrier(self):
+        return self.select_related("departement", "carrier_epci", "carrier_commune")
+
+    def with_qpv_count(self):
+        return self.annotate(qpv_count=Count("qpvs", distinct=True))
 
 
 class ContratDeVille(SearchableMixin, TimeStampedModel):
@@ -123,6 +209,8 @@ class ContratDeVille(SearchableMixin, TimeStampedModel):
     declared_qpv_count = models.PositiveSmallIntegerField("nombre de QPV déclaré", null=True, blank=True)
     geography_year = models.PositiveSmallIntegerField("millésime de la géographie prioritaire", default=2024)
 
+    objects = ContratDeVilleQuerySet.as_manager()
+
     class Meta:
         verbose_name = "contrat de ville"
         verbose_name_plural = "contrats de ville"
@@ -141,17 +229,47 @@ class ContratDeVille(SearchableMixin, TimeStampedModel):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("territories:contrat_detail", args=[self.code])
+
     @property
     def carrier(self):
         return self.carrier_epci or self.carrier_commune
 
 
+class QpvQuerySet(models.QuerySet):
+    def in_departement(self, code):
+        return self.filter(departement__code=code)
+
+    def in_contrat(self, code):
+        """QPV attached to the contract, or still candidate to it."""
+        return self.filter(Q(contrat_de_ville__code=code) | Q(candidate_contrats__code=code)).distinct()
+
+    def in_epci(self, epci):
+        return self.filter(epcis=epci)
+
+    def to_review(self):
+        return self.filter(needs_review=True)
+
+    def for_list(self):
+        return self.select_related("departement", "contrat_de_ville").prefetch_related(
+            "communes", "candidate_contrats"
+        )
+
+
 class Qpv(SearchableMixin, TimeStampedModel):
     """A quartier prioritaire (geography of 1 January 2024)."""
 
+    class ContratSource(models.TextChoices):
+        FILE = "fichier", "fichier de référence"
+        OFFICIAL = "officiel", "SIREN de l'EPCI du fichier officiel"
+        STAFF = "equipe", "décision de l'équipe"
+
     code = models.CharField("code", max_length=10, unique=True)
     name = models.CharField("nom", max_length=200)
-    departement = models.ForeignKey(Departement, verbose_name="département", on_delete=models.PROTECT, related_name="qpvs")
+    departement = models.ForeignKey(
+        Departement, verbose_name="département", on_delete=models.PROTECT, related_name="qpvs"
+    )
     communes = models.ManyToManyField(Commune, verbose_name="communes", related_name="qpvs")
     epcis = models.ManyToManyField(Epci, verbose_name="EPCI", related_name="qpvs")
     contrat_de_ville = models.ForeignKey(
@@ -169,6 +287,13 @@ class Qpv(SearchableMixin, TimeStampedModel):
         blank=True,
         help_text="Pour un QPV à cheval sur deux EPCI, tant que le contrat de ville n'est pas tranché.",
     )
+    contrat_source = models.CharField(
+        "origine du rattachement",
+        max_length=10,
+        choices=ContratSource.choices,
+        default=ContratSource.FILE,
+        help_text="« décision de l'équipe » : un rechargement du référentiel ne modifie plus le rattachement.",
+    )
     needs_review = models.BooleanField(
         "à vérifier",
         default=False,
@@ -176,6 +301,8 @@ class Qpv(SearchableMixin, TimeStampedModel):
     )
     review_note = models.CharField("note de vérification", max_length=300, blank=True)
     geography_year = models.PositiveSmallIntegerField("millésime de la géographie prioritaire", default=2024)
+
+    objects = QpvQuerySet.as_manager()
 
     class Meta:
         verbose_name = "quartier prioritaire (QPV)"
@@ -185,8 +312,11 @@ class Qpv(SearchableMixin, TimeStampedModel):
     def __str__(self):
         return f"{self.name} ({self.code})"
 
+    def get_absolute_url(self):
+        return reverse("territories:qpv_detail", args=[self.code])
 
-class ProjetRenouvellement(SearchableMixin, TimeStampedModel):
+
+class ProjetRenouvellement(SlugMixin, SearchableMixin, TimeStampedModel):
     """An urban renewal project (NPNRU) of national (QIN) or regional (QIR) interest."""
 
     class Interest(models.TextChoices):
@@ -195,10 +325,15 @@ class ProjetRenouvellement(SearchableMixin, TimeStampedModel):
 
     name = models.CharField("nom", max_length=250)
     interest = models.CharField("intérêt", max_length=10, choices=Interest.choices)
+    territory_label = models.CharField(
+        "territoire indiqué par la source", max_length=200, blank=True, help_text="Commune(s) ou EPCI, tel que cité."
+    )
     departement = models.ForeignKey(
         Departement, verbose_name="département", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    communes = models.ManyToManyField(Commune, verbose_name="communes", related_name="projets_renouvellement", blank=True)
+    communes = models.ManyToManyField(
+        Commune, verbose_name="communes", related_name="projets_renouvellement", blank=True
+    )
     qpvs = models.ManyToManyField(Qpv, verbose_name="QPV", related_name="projets_renouvellement", blank=True)
     source = models.CharField("source", max_length=300, blank=True)
 
@@ -206,16 +341,18 @@ class ProjetRenouvellement(SearchableMixin, TimeStampedModel):
         verbose_name = "projet de renouvellement urbain"
         verbose_name_plural = "projets de renouvellement urbain"
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["name", "interest"], name="projet_renouvellement_unique")]
 
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self):
+        return reverse("territories:projet_detail", args=[self.slug])
+
     def search_terms(self):
-        return [self.name]
+        return [self.name, "NPNRU"]
 
 
-class CiteEducative(SearchableMixin, TimeStampedModel):
+class CiteEducative(SlugMixin, SearchableMixin, TimeStampedModel):
     name = models.CharField("nom", max_length=250, unique=True)
     anct_id = models.CharField("identifiant ANCT", max_length=20, blank=True)
     label_year = models.PositiveSmallIntegerField("année de labellisation", null=True, blank=True)
@@ -224,6 +361,7 @@ class CiteEducative(SearchableMixin, TimeStampedModel):
     )
     communes = models.ManyToManyField(Commune, verbose_name="communes", related_name="cites_educatives", blank=True)
     qpvs = models.ManyToManyField(Qpv, verbose_name="QPV", related_name="cites_educatives", blank=True)
+    source = models.CharField("source", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "cité éducative"
@@ -232,6 +370,9 @@ class CiteEducative(SearchableMixin, TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("territories:cite_detail", args=[self.slug])
 
     def search_terms(self):
         return [self.name, self.anct_id]
@@ -249,6 +390,7 @@ class DataSource(models.Model):
     notes = models.TextField("remarques", blank=True)
     loaded_at = models.DateTimeField("chargé le", null=True, blank=True)
     row_count = models.PositiveIntegerField("nombre de lignes", default=0)
+    checksum = models.CharField("empreinte SHA-256 du fichier", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "source de données"
