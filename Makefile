@@ -39,8 +39,8 @@ demo-data: install
 
 run: demo-data
 	@echo "Serveur sur http://127.0.0.1:$(PORT) (Ctrl+C pour arrêter)"
-	@trap 'kill 0' EXIT INT TERM; \
-	  $(PY) manage.py db_worker --queue-name '*' >var-worker.log 2>&1 & \
+	@mkdir -p var; trap 'kill 0' EXIT INT TERM; \
+	  $(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

@@ -98,3 +98,9 @@ def test_demo_staff_command_creates_one_account_per_role(settings, capsys):
     assert User.objects.filter(is_staff=True).count() == len(ROLES)
     assert User.objects.get(username="doc").groups.get().name == "documentaliste"
     assert "mot de passe : demo-crpv-2025" in capsys.readouterr().out
+
+
+def test_admin_login_goes_to_the_site_login(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login") + "?next=%2Fadmin%2F")
+    assert "Connexion à l'espace équipe" in response.content.decode()
