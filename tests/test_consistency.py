@@ -91,7 +91,7 @@ def test_verbose_names_are_lowercase_french():
 
 
 # Templates that Django loads by a name our code never spells out.
-IMPLICIT_TEMPLATES = {"registration/login.html"}
+IMPLICIT_TEMPLATES = {"registration/login.html", "404.html", "403.html", "500.html"}
 
 
 def test_every_template_is_used():
@@ -107,3 +107,15 @@ def test_every_template_is_used():
         if not re.search(rf"[\"']{re.escape(name)}[\"']", sources):
             unused.append(name)
     assert unused == []
+
+
+def test_forms_bind_explicit_fields_only():
+    """No ModelForm with fields = "__all__" or exclude: no mass assignment."""
+    offenders = []
+    for path in CRPV.rglob("*.py"):
+        if "migrations" in path.parts or path.name == "admin.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^\s+fields\s*=\s*[\"']__all__[\"']", text, re.M) or re.search(r"^\s+exclude\s*=", text, re.M):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "crpv.core",
     "crpv.users",
     "crpv.territories",
+    "crpv.contacts",
     "crpv.programme",
     "crpv.www",
 ]
@@ -49,6 +50,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "crpv.core.middleware.PrivatePagesNotCachedMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -131,6 +133,17 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_TLS_PROXY", default=False) else None
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Preloading HSTS commits the whole domain (and its sub-domains) for months: a
+# decision for the domain's owner, not for the application. Until the deployment
+# opts in, the deploy check's reminder is silenced.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+if SESSION_COOKIE_SECURE:
+    # __Host- cookies: Secure, path=/, no Domain: a sibling sub-domain cannot set them.
+    SESSION_COOKIE_NAME = "__Host-sessionid"
+    CSRF_COOKIE_NAME = "__Host-csrftoken"
 
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
