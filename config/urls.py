@@ -24,6 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
+    path("compte/", include("crpv.users.urls")),
     # One login page for the whole site (accessible, throttled): the admin's own
     # login form redirects to it, keeping ?next=.
     path(

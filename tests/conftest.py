@@ -5,7 +5,7 @@ import pytest
 # --- Every URL of ours is reached by at least one test ----------------------
 # (as Zulip does). Checked when the whole suite runs (`make test` sets
 # CRPV_URL_COVERAGE=1); a partial run does not check.
-OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts"}
+OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts", "users", "catalogue"}
 _reached = set()
 
 

@@ -8,3 +8,5 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # No message leaves the machine: staff read them in the back office outbox.
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="crpv.core.mail.OutboxBackend")
+# Demo accounts log in with a password only; production asks staff for a TOTP code.
+CRPV_STAFF_2FA = env.bool("CRPV_STAFF_2FA", default=False)

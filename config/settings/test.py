@@ -13,3 +13,6 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Off by default so that each app's tests log staff in simply; the two-factor
+# tests in tests/users/ switch it on.
+CRPV_STAFF_2FA = env.bool("CRPV_STAFF_2FA", default=False)
