@@ -14,10 +14,11 @@ from django.utils import timezone
 from rapidfuzz import fuzz, process
 
 from crpv.core.imports import Column
+from crpv.core.imports.bulk import db_value, insert_rows
 from crpv.core.text import fold
 from crpv.territories.models import Commune, Epci
 
-from .models import Organisation, OrganisationKind, Person, Position, Role, SuppressionEntry
+from .models import LegalBasis, Organisation, OrganisationKind, Person, Position, Role, SuppressionEntry
 from .models.choices import ORGANISATION_KIND_ALIASES, ROLE_ALIASES
 from .validators import (
     compact_number,
@@ -68,6 +69,22 @@ _KIND_BY_FOLD = {fold(label): value for value, label in OrganisationKind.choices
 _KIND_BY_FOLD |= {fold(v): v for v in OrganisationKind.values} | ORGANISATION_KIND_ALIASES
 _MAX = {"last_name": 150, "first_name": 150, "function_title": 250, "organisation": 250, "address": 300}
 FUZZY_THRESHOLD = 88
+PERSON_FIELDS = [
+    "first_name",
+    "last_name",
+    "folded_name",
+    "email",
+    "phone",
+    "mobile_phone",
+    "function_title",
+    "legal_basis",
+    "source",
+    "is_anonymised",
+    "notes",
+    "created_at",
+    "updated_at",
+]
+POSITION_FIELDS = ["person", "organisation", "role", "start_date", "end_date", "created_at", "updated_at"]
 
 
 def _parse_date(value):
@@ -323,27 +340,31 @@ def _write(lookups, planned, report):
         Organisation.communes.through.objects.bulk_create(commune_links)
         report.count("structures créées", len(new_orgs))
     # 2. People: create the new ones, complete the known ones.
+    now_db = db_value(Person, "created_at", now)
     new_people, updates = [], {}
     for row, person_id, _, _, folded_name in planned:
         c = row.cleaned
         if person_id is None:
             new_people.append(
-                Person(
-                    first_name=c.get("first_name", ""),
-                    last_name=c["last_name"],
-                    folded_name=folded_name,
-                    email=c.get("email", ""),
-                    phone=c.get("phone", ""),
-                    mobile_phone=c.get("mobile_phone", ""),
-                    function_title=c.get("function_title", ""),
-                    source=lookups.source,
-                    created_at=now,
-                    updated_at=now,
+                (
+                    c.get("first_name", ""),
+                    c["last_name"],
+                    folded_name,
+                    c.get("email", ""),
+                    c.get("phone", ""),
+                    c.get("mobile_phone", ""),
+                    c.get("function_title", ""),
+                    LegalBasis.PUBLIC_TASK,
+                    lookups.source,
+                    False,
+                    "",
+                    now_db,
+                    now_db,
                 )
             )
         else:
             updates[person_id] = c
-    Person.objects.bulk_create(new_people, batch_size=1000)
+    new_ids = insert_rows(Person, PERSON_FIELDS, new_people, with_ids=True)
     if updates:
         changed = []
         for person in Person.objects.filter(pk__in=list(updates)):
@@ -363,14 +384,13 @@ def _write(lookups, planned, report):
         report.count("personnes déjà présentes", len(updates))
     report.count("personnes créées", len(new_people))
     # 3. Positions, once per (person, structure, role).
-    created = iter(new_people)
+    created = iter(zip(new_ids, new_people, strict=True))
     positions = []
     for row, person_id, org_keys, _, folded_name in planned:
         if person_id is None:
-            person = next(created)
-            person_id = person.pk
-            if person.email:
-                lookups.person_by_email[person.email] = person_id
+            person_id, values = next(created)
+            if values[3]:
+                lookups.person_by_email[values[3]] = person_id
         if not org_keys:
             continue
         org_id = _find_org(lookups, org_keys)
@@ -379,15 +399,17 @@ def _write(lookups, planned, report):
         if key in lookups.positions:
             continue
         lookups.positions.add(key)
+        start = row.cleaned["start_date"]
         positions.append(
-            Position(
-                person_id=person_id,
-                organisation_id=org_id,
-                role=row.cleaned["role"],
-                start_date=row.cleaned["start_date"],
-                created_at=now,
-                updated_at=now,
+            (
+                person_id,
+                org_id,
+                row.cleaned["role"],
+                db_value(Position, "start_date", start) if start else None,
+                None,
+                now_db,
+                now_db,
             )
         )
-    Position.objects.bulk_create(positions, batch_size=1000)
+    insert_rows(Position, POSITION_FIELDS, positions)
     report.count("postes créés", len(positions))
