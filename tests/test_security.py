@@ -90,7 +90,7 @@ def test_server_error_page_shows_no_traceback(client, settings):
 
 def test_production_settings_pass_django_deployment_checks():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
         "SECRET_KEY": "k" * 20 + "-production-like-secret-" + "z" * 30,
         "DEBUG": "false",

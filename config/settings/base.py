@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "crpv.territories",
     "crpv.contacts",
     "crpv.programme",
+    "crpv.catalogue",
     "crpv.www",
 ]
 

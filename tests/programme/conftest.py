@@ -10,7 +10,7 @@ SEED = Path(__file__).resolve().parents[2].parent / "shared" / "seeds" / "progra
 @pytest.fixture(scope="session")
 def seed_bytes():
     if not SEED.exists():
-        pytest.skip(f"seed missing: {SEED}")
+        pytest.fail(f"programme seed missing: {SEED} (../shared/ must sit beside the repository)")
     return SEED.read_bytes()
 
 
