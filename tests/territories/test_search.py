@@ -5,6 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from crpv.core.search import BaseSearchBackend, build_search_key, get_search_backend
+from crpv.core.text import fold
 from crpv.territories.models import Commune, Qpv
 from crpv.territories.search import search_territories
 from tests.territories.conftest import parse, text
@@ -21,6 +22,8 @@ def first(query):
 def test_build_search_key():
     assert build_search_key("Béthune", "62119", "", None, "62400") == "bethune 62119 62400"
     assert build_search_key("Œuvre d'Art") == "oeuvre d art"
+    for value in ["Saint-Quentin", "Mons-en-Barœul", "Le Quesnoy (59)", "L'Abergement", "QN05901M  59350", "a_b%c"]:
+        assert build_search_key(value) == fold(value)
 
 
 def test_accent_insensitive():
@@ -74,6 +77,9 @@ def test_engine_backend_matches_portable_backend():
         ours = set(backend.filter(Commune.objects.all(), query).values_list("pk", flat=True))
         portable = set(BaseSearchBackend().filter(Commune.objects.all(), query).values_list("pk", flat=True))
         assert ours == portable, query
+        for word in fold(query).split() or [query]:
+            folded = set(Commune.objects.filter(search_key__folded_contains=word).values_list("pk", flat=True))
+            assert folded == set(Commune.objects.filter(search_key__contains=word).values_list("pk", flat=True))
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL trigram index")
