@@ -135,6 +135,7 @@ def test_import_upload_review_confirm(staff_client, staff_user, seed_bytes):
     review = staff_client.get(response.url).content.decode()
     assert "7 axes, 27 actions, 34 objectifs chiffrés lus" in review
     assert "Cinq sessions du module pourront être déployées" in review
+    assert "× journée (par an, non précisé)" in review  # French labels, not codes
     assert not Programme.objects.exists()  # the review is a dry run
 
     confirm = reverse("programme:import_confirm", args=[pending.pk])
