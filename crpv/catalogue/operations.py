@@ -1,0 +1,451 @@
+"""Use-cases that write the catalogue: imports, deletions, thesaurus loading.
+
+Each function takes keyword-only arguments with `acting_user`, runs in one
+transaction and writes its `AuditEntry` in that transaction.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from crpv.core.models import AuditEntry
+from crpv.core.text import fold
+
+from .formats.base import RECORD_TYPES
+from .models import (
+    Agent,
+    Authorship,
+    Concept,
+    ConceptScheme,
+    Copy,
+    ImportBatch,
+    Link,
+    Record,
+    agent_key,
+    title_key,
+)
+
+ALL_OR_NOTHING = "all_or_nothing"
+VALID_ONLY = "valid_only"
+MODES = (ALL_OR_NOTHING, VALID_ONLY)
+CHUNK = 500
+
+
+@dataclass
+class ImportReport:
+    """What an import found and did. Positions are record numbers in the file."""
+
+    file_format: str
+    mode: str
+    dry_run: bool
+    total: int = 0
+    created: list = field(default_factory=list)  # (position, title)
+    duplicates: list = field(default_factory=list)  # (position, French reason)
+    errors: list = field(default_factory=list)  # ParseError
+    warnings: list = field(default_factory=list)  # (position, French text)
+    refused: bool = False
+    written: bool = False
+    batch_id: int | None = None
+
+    @property
+    def summary(self):
+        verb = "seraient créées" if not self.written else "créées"
+        if self.refused:
+            return (
+                f"lot refusé : {len(self.errors)} notice(s) en erreur sur {self.total}, rien n'a été importé "
+                "(corrigez le fichier ou choisissez d'importer les notices valides)"
+            )
+        return (
+            f"{len(self.created)} notice(s) {verb}, {len(self.duplicates)} doublon(s) écarté(s), "
+            f"{len(self.errors)} notice(s) en erreur sur {self.total}"
+        )
+
+    def as_dict(self, limit=200):
+        return {
+            "total": self.total,
+            "created": len(self.created),
+            "duplicates": [list(d) for d in self.duplicates[:limit]],
+            "errors": [[e.position, e.reason] for e in self.errors[:limit]],
+            "warnings": [list(w) for w in self.warnings[:limit]],
+            "refused": self.refused,
+        }
+
+
+def _chunks(values, size=CHUNK):
+    values = list(values)
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+def _fit(instance):
+    """Cut text to each column's length: PostgreSQL refuses longer values, which would abort the batch."""
+    for f in instance._meta.concrete_fields:
+        if isinstance(f, models.CharField) and f.max_length:
+            value = getattr(instance, f.attname)
+            if isinstance(value, str) and len(value) > f.max_length:
+                setattr(instance, f.attname, value[: f.max_length])
+    return instance
+
+
+def find_duplicates(records):
+    """{position: French reason} for records already in the catalogue or earlier in the same file.
+
+    Matched by ISBN, then ISSN (serials only), then folded title + year.
+    Only the keys present in the file are read from the database.
+    """
+    alive = Record.objects.alive()
+    isbns = {p.isbn for p in records if p.isbn}
+    issns = {p.issn for p in records if p.issn and p.record_type == "revue"}
+    keys = {title_key(p.title, p.title_nonsort) for p in records}
+    by_isbn, by_issn, by_title = {}, {}, {}
+    for chunk in _chunks(isbns):
+        by_isbn.update(alive.filter(isbn__in=chunk).values_list("isbn", "pk"))
+    for chunk in _chunks(issns):
+        by_issn.update(alive.filter(issn__in=chunk, record_type="revue").values_list("issn", "pk"))
+    for chunk in _chunks(keys):
+        rows = alive.filter(title_key__in=chunk).values_list("title_key", "publication_year", "pk", "isbn")
+        for key, year, pk, isbn in rows:
+            by_title.setdefault((key, year), (pk, isbn))
+    duplicates = {}
+    seen_isbn, seen_issn, seen_title = {}, {}, {}
+    for p in records:
+        key = (title_key(p.title, p.title_nonsort), p.year)
+        if p.isbn and p.isbn in by_isbn:
+            duplicates[p.position] = f"ISBN {p.isbn} déjà au catalogue (notice n° {by_isbn[p.isbn]})"
+        elif p.isbn and p.isbn in seen_isbn:
+            duplicates[p.position] = f"ISBN {p.isbn} déjà lu à la notice {seen_isbn[p.isbn]} du fichier"
+        elif p.issn and p.record_type == "revue" and p.issn in by_issn:
+            duplicates[p.position] = f"ISSN {p.issn} déjà au catalogue (notice n° {by_issn[p.issn]})"
+        elif p.issn and p.record_type == "revue" and p.issn in seen_issn:
+            duplicates[p.position] = f"ISSN {p.issn} déjà lu à la notice {seen_issn[p.issn]} du fichier"
+        elif key in by_title and not (p.isbn and by_title[key][1] and by_title[key][1] != p.isbn):
+            # Two editions with the same title and year but different ISBNs are not duplicates.
+            duplicates[p.position] = f"même titre et même année qu'une notice du catalogue (n° {by_title[key][0]})"
+        elif key in seen_title and not (p.isbn and seen_title[key][1] and seen_title[key][1] != p.isbn):
+            duplicates[p.position] = f"même titre et même année que la notice {seen_title[key][0]} du fichier"
+        if p.position in duplicates:
+            continue
+        if p.isbn:
+            seen_isbn[p.isbn] = p.position
+        if p.issn and p.record_type == "revue":
+            seen_issn[p.issn] = p.position
+        seen_title.setdefault(key, (p.position, p.isbn))
+    return duplicates
+
+
+_STATUS = {fold(label): code for code, label in Copy.Status.choices} | {fold(c): c for c in Copy.Status.values}
+
+
+def _record_from(p, *, batch, origin, source_name):
+    record = Record(
+        record_type=p.record_type if p.record_type in RECORD_TYPES else "ouvrage",
+        title=p.title,
+        title_nonsort=min(p.title_nonsort, len(p.title)),
+        subtitle=p.subtitle,
+        part=p.part,
+        responsibility=p.responsibility,
+        host_title=p.host_title,
+        edition=p.edition,
+        publisher=p.publisher,
+        place=p.place,
+        publication_year=p.year if p.year and 0 < p.year < 32767 else None,
+        date_text=p.date_text,
+        extent=p.extent,
+        series=p.series,
+        series_number=p.series_number,
+        isbn=p.isbn,
+        issn=p.issn,
+        language=p.language or "",
+        abstract=p.abstract,
+        contents=p.contents,
+        notes=p.notes,
+        keywords=list(p.keywords),
+        origin=origin,
+        source_name=source_name,
+        source_identifier=p.source_id,
+        import_batch=batch,
+    )
+    record.compute_keys()
+    return _fit(record)
+
+
+def _date(text):
+    try:
+        return datetime.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def import_records(
+    *,
+    parsed,
+    acting_user,
+    mode=ALL_OR_NOTHING,
+    dry_run=False,
+    filename="",
+    source_name="",
+    origin=Record.Origin.IMPORT,
+):
+    """Import a `ParseResult` into the catalogue.
+
+    - `all_or_nothing` (default): one bad record refuses the whole batch.
+    - `valid_only`: the good records are imported, the bad ones reported.
+    Duplicates (ISBN, ISSN, title + year) are never created and never block.
+    `dry_run` computes the same report (the preview) and writes nothing.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode inconnu : {mode}")
+    report = ImportReport(file_format=parsed.format, mode=mode, dry_run=dry_run)
+    report.total = parsed.count or (len(parsed.records) + len(parsed.errors))
+    report.errors = sorted(parsed.errors, key=lambda e: e.position)
+    for p in parsed.records:
+        report.warnings.extend((p.position, w) for w in p.warnings)
+    duplicates = find_duplicates(parsed.records)
+    report.duplicates = sorted(duplicates.items())
+    to_create = [p for p in parsed.records if p.position not in duplicates]
+    report.created = [(p.position, p.title) for p in to_create]
+    if report.errors and mode == ALL_OR_NOTHING:
+        report.refused = True
+        report.created = []
+        return report
+    if dry_run:
+        return report
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            created_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            file_format=parsed.format,
+            filename=filename[:255],
+            source_name=source_name[:200],
+            mode=mode,
+        )
+        _write(to_create, batch=batch, origin=origin, source_name=source_name or filename, report=report)
+        batch.created_count = len(to_create)
+        batch.duplicate_count = len(report.duplicates)
+        batch.error_count = len(report.errors)
+        batch.report = report.as_dict()
+        batch.save()
+        AuditEntry.record(
+            acting_user,
+            "catalogue.import",
+            batch,
+            format=parsed.format,
+            mode=mode,
+            created=len(to_create),
+            duplicates=len(report.duplicates),
+            errors=len(report.errors),
+        )
+    report.written = True
+    report.batch_id = batch.pk
+    return report
+
+
+def _write(parsed_records, *, batch, origin, source_name, report):
+    concepts = Concept.objects.by_label()
+    # Authors: reuse those already known, create the others once.
+    wanted = {}
+    for p in parsed_records:
+        for a in p.authors:
+            wanted.setdefault(agent_key(a.name, a.forename, a.is_organisation), a)
+    agents = {}
+    for chunk in _chunks(wanted):
+        for key, pk in Agent.objects.filter(key__in=chunk).values_list("key", "pk"):
+            agents.setdefault(key, pk)
+    missing = [
+        _fit(Agent(name=a.name, forename=a.forename, is_organisation=a.is_organisation, dates=a.dates, key=key))
+        for key, a in wanted.items()
+        if key not in agents
+    ]
+    for agent in Agent.objects.bulk_create(missing, batch_size=CHUNK):
+        agents[agent.key] = agent.pk
+
+    subject_through = Record.subjects.through
+    for chunk in _chunks(parsed_records):
+        records = []
+        for p in chunk:
+            record = _record_from(p, batch=batch, origin=origin, source_name=source_name)
+            subject_ids = []
+            for label in p.subjects:
+                pk = concepts.get(fold(label))
+                if pk is None:
+                    record.keywords.append(label)
+                    report.warnings.append(
+                        (p.position, f"descripteur « {label} » absent du thésaurus : gardé en mot-clé")
+                    )
+                elif pk not in subject_ids:
+                    subject_ids.append(pk)
+            record._subject_ids = subject_ids
+            records.append(record)
+        Record.objects.bulk_create(records, batch_size=CHUNK)
+        authorships, subjects, copies, links = [], [], [], []
+        for p, record in zip(chunk, records, strict=True):
+            for i, a in enumerate(p.authors):
+                authorships.append(
+                    Authorship(
+                        record_id=record.pk,
+                        agent_id=agents[agent_key(a.name, a.forename, a.is_organisation)],
+                        role=a.role,
+                        position=i,
+                    )
+                )
+            subjects.extend(subject_through(record_id=record.pk, concept_id=pk) for pk in record._subject_ids)
+            for c in p.copies:
+                copies.append(
+                    _fit(
+                        Copy(
+                            record_id=record.pk,
+                            barcode=c.barcode,
+                            call_number=c.call_number,
+                            location=c.location,
+                            status=_STATUS.get(fold(c.status), Copy.Status.AVAILABLE),
+                            acquired_on=_date(c.acquired_on),
+                            note=c.note,
+                        )
+                    )
+                )
+            links.extend(_fit(Link(record_id=record.pk, url=link.url, label=link.label)) for link in p.links)
+        Authorship.objects.bulk_create(authorships, batch_size=CHUNK)
+        subject_through.objects.bulk_create(subjects, batch_size=CHUNK)
+        _create_copies(copies, report)
+        Link.objects.bulk_create(links, batch_size=CHUNK)
+
+
+def _create_copies(copies, report):
+    """Barcodes are unique: a copy whose barcode is taken keeps its call number without the barcode."""
+    barcodes = [c.barcode for c in copies if c.barcode]
+    taken = set()
+    for chunk in _chunks(barcodes):
+        taken.update(Copy.objects.filter(barcode__in=chunk).values_list("barcode", flat=True))
+    seen = set()
+    for copy in copies:
+        if copy.barcode and (copy.barcode in taken or copy.barcode in seen):
+            copy.note = (f"code-barres {copy.barcode} déjà utilisé. " + copy.note)[:255]
+            copy.barcode = ""
+        elif copy.barcode:
+            seen.add(copy.barcode)
+    Copy.objects.bulk_create(copies, batch_size=CHUNK)
+
+
+@transaction.atomic
+def delete_record(*, record, acting_user):
+    """Tombstone a record: it leaves the catalogue but stays for OAI-PMH deletions."""
+    record.mark_deleted()
+    AuditEntry.record(acting_user, "catalogue.record.deleted", record)
+    return record
+
+
+@transaction.atomic
+def restore_record(*, record, acting_user):
+    record.deleted_at = None
+    record.save(update_fields=["deleted_at", "updated_at"])
+    AuditEntry.record(acting_user, "catalogue.record.restored", record)
+    return record
+
+
+# --- Thesaurus ------------------------------------------------------------------
+
+
+@dataclass
+class ThesaurusReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def summary(self):
+        verb = "" if self.written else " (simulation : rien n'est écrit)"
+        return f"{self.created} concept(s) créé(s), {self.updated} modifié(s), {self.unchanged} inchangé(s){verb}"
+
+
+def load_thesaurus(*, parsed, acting_user, dry_run=False):
+    """Create or update a scheme and its concepts from a `skos.ParsedThesaurus`, keyed on URIs.
+
+    Running it twice changes nothing the second time. Hierarchy and related
+    links are replaced by those of the file for the concepts it holds.
+    """
+    report = ThesaurusReport(errors=list(parsed.errors))
+    if parsed.errors and not parsed.concepts:
+        return report
+    existing = {c.uri: c for c in Concept.objects.filter(uri__in=[c.uri for c in parsed.concepts])}
+    for item in parsed.concepts:
+        concept = existing.get(item.uri)
+        if concept is None:
+            report.created += 1
+        elif _concept_values(concept) != _parsed_values(item) or _links_changed(concept, item):
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    if dry_run:
+        return report
+    with transaction.atomic():
+        scheme, _ = ConceptScheme.objects.update_or_create(
+            uri=parsed.scheme_uri, defaults={"title": parsed.title[:255], "description": parsed.description}
+        )
+        by_uri = {}
+        for item in parsed.concepts:
+            concept = existing.get(item.uri) or Concept(uri=item.uri)
+            concept.scheme = scheme
+            (
+                concept.pref_label,
+                concept.alt_labels,
+                concept.scope_note,
+                concept.definition,
+                concept.notation,
+                concept.deprecated,
+            ) = _parsed_values(item)
+            concept.pref_label = concept.pref_label[:255]
+            concept.save()
+            by_uri[item.uri] = concept
+        known = dict(
+            Concept.objects.filter(uri__in={u for c in parsed.concepts for u in [*c.broader, *c.related]}).values_list(
+                "uri", "pk"
+            )
+        )
+        known.update({uri: c.pk for uri, c in by_uri.items()})
+        for item in parsed.concepts:
+            concept = by_uri[item.uri]
+            concept.broader.set([known[u] for u in item.broader if u in known and u != item.uri])
+            concept.related.set([known[u] for u in item.related if u in known and u != item.uri])
+            replaced = known.get(item.replaced_by) if item.replaced_by else None
+            if concept.replaced_by_id != replaced:
+                concept.replaced_by_id = replaced
+                concept.save(update_fields=["replaced_by"])
+        AuditEntry.record(
+            acting_user,
+            "catalogue.thesaurus.loaded",
+            scheme,
+            created=report.created,
+            updated=report.updated,
+            unchanged=report.unchanged,
+        )
+    report.written = True
+    return report
+
+
+def _parsed_values(item):
+    return (item.pref_label, list(item.alt_labels), item.scope_note, item.definition, item.notation, item.deprecated)
+
+
+def _concept_values(concept):
+    return (
+        concept.pref_label,
+        list(concept.alt_labels or []),
+        concept.scope_note,
+        concept.definition,
+        concept.notation,
+        concept.deprecated,
+    )
+
+
+def _links_changed(concept, item):
+    broader = set(concept.broader.values_list("uri", flat=True))
+    related = set(concept.related.values_list("uri", flat=True))
+    return broader != set(item.broader) - {item.uri} or related != set(item.related) - {item.uri}
+
+
+def touch(records):
+    """Bump `updated_at` of records (e.g. after a change of their concepts), for OAI-PMH datestamps."""
+    Record.objects.filter(pk__in=[r.pk for r in records]).update(updated_at=timezone.now())
