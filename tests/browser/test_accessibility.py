@@ -1,6 +1,8 @@
+import os
+
 import pytest
 
-from tests.browser.pages import HomePage, LoginPage
+from tests.browser.pages import HomePage, LoginPage, SearchPage
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -51,3 +53,36 @@ def test_axe_check_can_fail(page, axe):
     page.set_content('<html><body><img src="x.png"><input type="text"></body></html>')
     found = {violation["id"] for violation in axe(page)}
     assert {"image-alt", "label", "html-has-lang"} <= found
+
+
+@pytest.fixture
+def region(transactional_db):
+    from django.core.management import call_command
+
+    call_command("load_referentiel", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/territoires/",
+        "/territoires/qpv/QN05920M/",
+        "/territoires/contrats-de-ville/CN05902M/",
+        "/territoires/epci/200093201/",
+        "/territoires/communes/62119/",
+        "/territoires/qpv/?departement=59",
+        "/rechercher/?q=bethune",
+    ],
+)
+def test_territory_pages_have_no_axe_violations(page, live_server, axe, region, path):
+    page.goto(live_server.url + path)
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert axe(page) == []
+
+
+def test_search_as_you_type_updates_results_without_reload(page, live_server, region):
+    search = SearchPage(page, live_server.url).open()
+    search.type_query("saint quentin")
+    page.wait_for_selector("#resultats li")
+    assert "Saint-Quentin" in search.results_text()
+    assert page.url.endswith("q=saint%20quentin")  # htmx pushed the URL: the result can be shared
