@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class EventsConfig(AppConfig):
+    name = "crpv.events"
+    label = "events"
+    verbose_name = "événements"
+
+    def ready(self):
+        from crpv.events.achievements import register_provider
+
+        register_provider()
