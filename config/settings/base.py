@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "crpv.contacts",
     "crpv.programme",
     "crpv.catalogue",
+    "crpv.events",
     "crpv.www",
 ]
 
