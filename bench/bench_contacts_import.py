@@ -76,6 +76,9 @@ def configure(postgres, work):
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    from django.conf import settings
+
+    settings.CRPV_MAX_UPLOAD_MB = 500  # the 500 000-row file is about 40 MB
 
 
 def drop(postgres):
