@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "events"
+urlpatterns = [
+    path("inscription/<str:token>/", views.registration_status, name="registration_status"),
+    path("annulation/<str:token>/", views.cancel, name="cancel"),
+    path("place-proposee/<str:token>/", views.offer, name="offer"),
+    path("invitation/<str:token>/", views.invitation, name="invitation"),
+    path("equipe/<str:token>/", views.team, name="team"),
+    path("<slug:slug>/", views.detail, name="detail"),
+]
