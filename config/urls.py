@@ -16,6 +16,7 @@ urlpatterns = [
     path("territoires/", include("crpv.territories.urls")),
     path("gestion/", include("crpv.www.urls_staff")),
     path("gestion/programme/", include("crpv.programme.urls")),
+    path("evenements/", include("crpv.events.urls")),
     path(
         "connexion/",
         login_not_required(
