@@ -17,6 +17,7 @@ urlpatterns = [
     path("gestion/", include("crpv.www.urls_staff")),
     path("gestion/programme/", include("crpv.programme.urls")),
     path("evenements/", include("crpv.events.urls")),
+    path("gestion/evenements/", include("crpv.events.urls_staff")),
     path(
         "connexion/",
         login_not_required(
