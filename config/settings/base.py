@@ -187,6 +187,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CRPV_MAX_UPLOAD_MB = env.int("CRPV_MAX_UPLOAD_MB", default=20)
 
+# --- Cache ------------------------------------------------------------------
+# Local memory per process by default; redis://127.0.0.1:6379/1 to share one.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://crpv")}
+# Public pages (territories, home, sources) are served from the cache for this
+# many seconds: staff edits show on them after at most this delay.
+CRPV_PUBLIC_CACHE_SECONDS = env.int("CRPV_PUBLIC_CACHE_SECONDS", default=300)
+
 # --- Background tasks (no broker: database queue) --------------------------
 TASKS = {"default": {"BACKEND": env("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend")}}
 

@@ -1,11 +1,10 @@
 """Public pages of the territories: lists and details, read-only."""
 
-from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
 
+from crpv.core.views import public_page
 from crpv.territories.models import (
     CiteEducative,
     Commune,
@@ -23,11 +22,7 @@ def paginate(request, queryset, per_page=PAGE_SIZE):
     return Paginator(queryset, per_page).get_page(request.GET.get("page"))
 
 
-def public(view):
-    return login_not_required(require_GET(view))
-
-
-@public
+@public_page
 def index(request):
     figures = [
         ("départements", Departement.objects.count(), "territories:departement_list"),
@@ -49,7 +44,7 @@ def index(request):
     )
 
 
-@public
+@public_page
 def departement_list(request):
     departements = Departement.objects.annotate(
         commune_count=Count("communes", distinct=True), qpv_count=Count("qpvs", distinct=True)
@@ -57,7 +52,7 @@ def departement_list(request):
     return render(request, "territories/departement_list.html", {"departements": departements})
 
 
-@public
+@public_page
 def departement_detail(request, code):
     departement = get_object_or_404(Departement.objects.select_related("region"), code=code)
     return render(
@@ -73,7 +68,7 @@ def departement_detail(request, code):
     )
 
 
-@public
+@public_page
 def epci_list(request):
     departement = request.GET.get("departement", "")
     epcis = Epci.objects.with_counts().prefetch_related("departements").order_by("name")
@@ -91,7 +86,7 @@ def epci_list(request):
     )
 
 
-@public
+@public_page
 def epci_detail(request, code):
     epci = get_object_or_404(Epci.objects.prefetch_related("departements"), code=code)
     return render(
@@ -106,7 +101,7 @@ def epci_detail(request, code):
     )
 
 
-@public
+@public_page
 def commune_detail(request, code):
     commune = get_object_or_404(Commune.objects.select_related("departement", "epci"), code=code)
     carried = Q(carrier_commune=commune)
@@ -126,7 +121,7 @@ def commune_detail(request, code):
     )
 
 
-@public
+@public_page
 def qpv_list(request):
     departement = request.GET.get("departement", "")
     contrat = request.GET.get("contrat", "")
@@ -162,7 +157,7 @@ def _filters_query(request):
     return params.urlencode()
 
 
-@public
+@public_page
 def qpv_detail(request, code):
     qpv = get_object_or_404(
         Qpv.objects.select_related(
@@ -179,7 +174,7 @@ def qpv_detail(request, code):
     return render(request, "territories/qpv_detail.html", {"qpv": qpv})
 
 
-@public
+@public_page
 def contrat_list(request):
     contrats = list(ContratDeVille.objects.with_carrier().with_qpv_count())
     return render(
@@ -189,7 +184,7 @@ def contrat_list(request):
     )
 
 
-@public
+@public_page
 def contrat_detail(request, code):
     contrat = get_object_or_404(ContratDeVille.objects.with_carrier(), code=code)
     return render(
@@ -203,13 +198,13 @@ def contrat_detail(request, code):
     )
 
 
-@public
+@public_page
 def projet_list(request):
     projets = ProjetRenouvellement.objects.select_related("departement").prefetch_related("communes")
     return render(request, "territories/projet_list.html", {"projets": projets})
 
 
-@public
+@public_page
 def projet_detail(request, slug):
     projet = get_object_or_404(
         ProjetRenouvellement.objects.select_related("departement").prefetch_related("communes", "qpvs"), slug=slug
@@ -217,13 +212,13 @@ def projet_detail(request, slug):
     return render(request, "territories/projet_detail.html", {"projet": projet})
 
 
-@public
+@public_page
 def cite_list(request):
     cites = CiteEducative.objects.select_related("departement").prefetch_related("communes")
     return render(request, "territories/cite_list.html", {"cites": cites})
 
 
-@public
+@public_page
 def cite_detail(request, slug):
     cite = get_object_or_404(
         CiteEducative.objects.select_related("departement").prefetch_related("communes", "qpvs"), slug=slug

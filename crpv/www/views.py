@@ -7,12 +7,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from crpv.core.views import public_page
 from crpv.territories.models import Commune, ContratDeVille, DataSource, Departement, Epci, Qpv
 from crpv.territories.search import search_territories
 
 
-@login_not_required
-@require_GET
+@public_page
 def home(request):
     figures = {
         "departements": Departement.objects.count(),
@@ -33,32 +33,27 @@ def search(request):
     return render(request, template, {"query": query, "results": results})
 
 
-@login_not_required
-@require_GET
+@public_page
 def accessibility(request):
     return render(request, "www/accessibility.html")
 
 
-@login_not_required
-@require_GET
+@public_page
 def legal(request):
     return render(request, "www/legal.html")
 
 
-@login_not_required
-@require_GET
+@public_page
 def privacy(request):
     return render(request, "www/privacy.html")
 
 
-@login_not_required
-@require_GET
+@public_page
 def sources(request):
     return render(request, "www/sources.html", {"sources": DataSource.objects.order_by("name")})
 
 
-@login_not_required
-@require_GET
+@public_page
 def sitemap(request):
     return render(request, "www/sitemap.html")
 

@@ -1,6 +1,7 @@
 """Public pages through the client: content, accessibility structure, no N+1."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +22,7 @@ def assert_accessible(doc):
 
 
 def count_queries(client, url):
+    cache.clear()  # public pages are cached: count the queries of a real render
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200

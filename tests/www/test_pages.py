@@ -120,3 +120,19 @@ def test_search_without_query_shows_the_form_only(client):
     page = outline(response)
     assert page.has("input", type="search", name="q", id="q")
     assert page.has("label", **{"for": "q"})
+
+
+def test_public_pages_are_served_from_the_cache(client, django_assert_num_queries):
+    client.get(reverse("www:home"))
+    with django_assert_num_queries(0):
+        response = client.get(reverse("www:home"))
+    assert response.status_code == 200
+    assert "Cookie" in response["Vary"]
+
+
+def test_staff_never_get_the_visitors_cached_page(client, staff_user):
+    visitor = client.get(reverse("www:home")).content.decode()
+    assert "Se déconnecter" not in visitor
+    client.force_login(staff_user)
+    staff = client.get(reverse("www:home")).content.decode()
+    assert "Se déconnecter (Camille Martin)" in staff
