@@ -20,6 +20,7 @@ from .choices import EventFormat, EventMode, EventStatus, PersonField, QuestionK
 
 # A session of up to this length on one day counts as one demi-journée.
 HALF_DAY_MAX = datetime.timedelta(hours=4)
+WORKDAY_START, WORKDAY_END = datetime.time(8), datetime.time(18)
 
 
 def count_half_days(starts_at, ends_at):
@@ -31,8 +32,9 @@ def count_half_days(starts_at, ends_at):
       lasts 4 hours or less (a 1 h 30 webinar, a morning), **2** when it lasts
       more than 4 hours (a full day);
     - a session spanning several calendar days (a 2-day training entered as
-      one session) counts the first and last days by the same rule, applied
-      to the hours spent that day, and **2** for each full day in between.
+      one session) counts each day by the same rule, over a working day of
+      08:00–18:00: the first day from the start to 18:00, the last day from
+      08:00 to the end, and **2** for each day in between.
 
     A cycle's total is the sum over its sessions; an event held for two
     groups counts each session once (the unit measures the centre's
@@ -47,16 +49,16 @@ def count_half_days(starts_at, ends_at):
     total = 0
     day = start.date()
     while day <= end.date():
-        day_start = start if day == start.date() else None
-        day_end = end if day == end.date() else None
-        if day_start is None and day_end is None:
-            total += 2
-        else:
-            midnight = timezone.make_aware(datetime.datetime.combine(day, datetime.time()), start.tzinfo)
-            lo = day_start or midnight
-            hi = day_end or midnight + datetime.timedelta(days=1)
-            if hi > lo:
-                total += 1 if hi - lo <= HALF_DAY_MAX else 2
+        opening = timezone.make_aware(datetime.datetime.combine(day, WORKDAY_START), start.tzinfo)
+        closing = timezone.make_aware(datetime.datetime.combine(day, WORKDAY_END), start.tzinfo)
+        lo = start if day == start.date() else opening
+        hi = end if day == end.date() else closing
+        if day == start.date() and day != end.date():
+            hi = max(closing, lo)
+        if day == end.date() and day != start.date():
+            lo = min(opening, hi)
+        if hi > lo:
+            total += 1 if hi - lo <= HALF_DAY_MAX else 2
         day += datetime.timedelta(days=1)
     return total
 
