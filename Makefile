@@ -38,7 +38,7 @@ demo-data: install
 	$(PY) manage.py create_demo_staff
 
 run: demo-data
-	@echo "Serveur sur http://127.0.0.1:$(PORT) (Ctrl+C pour arrêter)"
+	@echo "Serveur sur http://127.0.0.1:$(PORT) — espace équipe : http://127.0.0.1:$(PORT)/connexion/ (Ctrl+C pour arrêter)"
 	@mkdir -p var; trap 'kill 0' EXIT INT TERM; \
 	  $(PY) manage.py db_worker --queue-name '*' >var/worker.log 2>&1 & \
 	  $(PY) manage.py runserver 127.0.0.1:$(PORT)

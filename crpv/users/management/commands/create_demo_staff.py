@@ -45,4 +45,3 @@ class Command(BaseCommand):
         for username, _first, _last, role in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role:<22} identifiant « {username} »")
         self.stdout.write(f"  mot de passe : {DEMO_PASSWORD}")
-        self.stdout.write("Connexion : http://127.0.0.1:8000/connexion/")
