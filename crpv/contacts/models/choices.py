@@ -121,6 +121,8 @@ class ConsentKind(models.TextChoices):
     ERASURE_REQUEST = "erasure_request", "demande d'effacement"
     ACCESS_REQUEST = "access_request", "demande d'accès"
     RECTIFICATION = "rectification", "rectification"
+    REPERMISSION_REQUEST = "repermission_request", "demande de renouvellement du consentement"
+    RECONFIRMATION = "reconfirmation", "renouvellement du consentement"
 
 
 class ConsentChannel(models.TextChoices):

@@ -62,6 +62,14 @@ class Person(TimeStampedModel):
         "base légale du traitement", max_length=20, choices=LegalBasis, default=LegalBasis.PUBLIC_TASK
     )
     source = models.CharField("origine de la fiche", max_length=200, blank=True)
+    last_own_action_at = models.DateTimeField(
+        "dernière action de la personne",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Inscription, réponse, mise à jour de ses données… : le point de départ de la durée de conservation.",
+    )
+    repermission_sent_at = models.DateTimeField("demande de renouvellement envoyée le", null=True, blank=True)
     is_anonymised = models.BooleanField("anonymisée", default=False)
     anonymised_at = models.DateTimeField("anonymisée le", null=True, blank=True)
     notes = models.TextField("remarques", blank=True)
