@@ -15,24 +15,35 @@ ROLES = {
         "rules": {
             "programme": ALL,
             "territories": READ,
+            "contacts": READ,
+            "events": READ,
+            "catalogue": READ,
             "core.auditentry": READ,
             "core.outboxmessage": READ,
             "users.user": READ,
         },
     },
     "chargé·e de mission": {
-        "description": "Conduit les actions du programme et leurs événements, complète les territoires.",
+        "description": (
+            "Conduit les actions du programme et leurs événements, tient la base Acteurs, complète les territoires."
+        ),
         "rules": {
             "programme": ("view", "add", "change"),
             "territories": ("view", "add", "change"),
+            "contacts": ("view", "add", "change"),
+            "events": ALL,
+            "catalogue": READ,
             "core.outboxmessage": READ,
         },
     },
     "documentaliste": {
-        "description": "Gère le fonds documentaire, la veille et la boîte à outils.",
+        "description": "Gère le fonds documentaire, le thésaurus, la veille et la boîte à outils.",
         "rules": {
             "programme": READ,
             "territories": READ,
+            "contacts": READ,
+            "events": READ,
+            "catalogue": ALL,
         },
     },
     "communication": {
@@ -40,6 +51,9 @@ ROLES = {
         "rules": {
             "programme": READ,
             "territories": READ,
+            "contacts": ("view", "add", "change"),
+            "events": ("view", "change"),
+            "catalogue": READ,
             "core.outboxmessage": READ,
         },
     },
@@ -48,9 +62,13 @@ ROLES = {
         "rules": {
             "programme": ALL,
             "territories": ALL,
+            "contacts": ALL,
+            "events": ALL,
+            "catalogue": ALL,
             "users": ALL,
             "auth.group": READ,
             "core": ALL,
+            "otp_totp": ALL,
         },
     },
 }
