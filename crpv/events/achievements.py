@@ -40,7 +40,6 @@ FORMATS_BY_UNIT = {
     "reunion": [EventFormat.NETWORK_MEETING],
     "evenement": None,
 }
-SESSION_UNITS = {"session", "demi_journee", "journee"}
 
 
 def count_for_targets(targets, now=None):
@@ -54,32 +53,31 @@ def count_for_targets(targets, now=None):
     )
     # (action, mode) → figures, each from one grouped query.
     sessions = defaultdict(lambda: {"n": 0, "half_days": 0})
-    if any(t.unit in SESSION_UNITS for t in targets):
-        for row in held_sessions.values("event__actions", "event__mode").annotate(
-            n=Count("pk", distinct=True), half_days=Sum("half_days")
-        ):
-            key = (row["event__actions"], row["event__mode"])
-            sessions[key]["n"] += row["n"]
-            sessions[key]["half_days"] += row["half_days"] or 0
+    # Always the same three queries (not chosen by the targets' units), so the
+    # dashboard's query count does not depend on which units the programme uses.
+    for row in held_sessions.values("event__actions", "event__mode").annotate(
+        n=Count("pk", distinct=True), half_days=Sum("half_days")
+    ):
+        key = (row["event__actions"], row["event__mode"])
+        sessions[key]["n"] += row["n"]
+        sessions[key]["half_days"] += row["half_days"] or 0
     events = defaultdict(int)
-    if any(t.unit in FORMATS_BY_UNIT for t in targets):
-        held_events = Event.objects.filter(pk__in=held_sessions.values("event_id"), actions__in=action_ids)
-        for row in held_events.values("actions", "mode", "format").annotate(n=Count("pk", distinct=True)):
-            events[(row["actions"], row["mode"], row["format"])] += row["n"]
+    held_events = Event.objects.filter(pk__in=held_sessions.values("event_id"), actions__in=action_ids)
+    for row in held_events.values("actions", "mode", "format").annotate(n=Count("pk", distinct=True)):
+        events[(row["actions"], row["mode"], row["format"])] += row["n"]
     people = defaultdict(set)
     teams = defaultdict(set)
-    if any(t.unit in ("participant", "territoire") for t in targets):
-        confirmed = Registration.objects.filter(
-            status=RegistrationStatus.CONFIRMED,
-            event__actions__in=action_ids,
-            event__status=EventStatus.PUBLISHED,
-        )
-        for action_id, mode, person_id, team_id in confirmed.values_list(
-            "event__actions", "event__mode", "person_id", "team_id"
-        ):
-            people[(action_id, mode)].add(person_id)
-            if team_id:
-                teams[(action_id, mode)].add(team_id)
+    confirmed = Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        event__actions__in=action_ids,
+        event__status=EventStatus.PUBLISHED,
+    )
+    for action_id, mode, person_id, team_id in confirmed.values_list(
+        "event__actions", "event__mode", "person_id", "team_id"
+    ):
+        people[(action_id, mode)].add(person_id)
+        if team_id:
+            teams[(action_id, mode)].add(team_id)
 
     def modes(target):
         return None if target.format in ("", "unspecified") else {target.format}

@@ -1,0 +1,270 @@
+"""500 simultaneous registration POSTs over HTTP for 300 seats (issue 4).
+
+Prints: confirmed (must be exactly 300), waiting list (200, in arrival
+order), server errors (0), registrations/s against the engine's bound (the
+same conditional UPDATE + INSERT run directly through the DB-API in a loop,
+one transaction each), and the p95 latency of a POST.
+Targets: ≥ 200/s on PostgreSQL, ≥ 150/s on SQLite, p95 ≤ 500 ms, no
+"database is locked".
+
+Each client first GETs the event page (CSRF cookie and form token, as a
+browser does), waits at a barrier, then POSTs its own e-mail address.
+
+Usage: python bench/bench_registration.py [--engine sqlite|postgresql]
+       [--requests 500] [--seats 300] [--workers 4] [--threads 4]
+Works on a throwaway database (temp SQLite file or `crpv_bench_reg`).
+"""
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, p95, report  # noqa: E402
+
+PY = sys.executable
+PG_DB = "crpv_bench_reg"
+PG_URL = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+PORT = 8811
+
+SETUP = """
+import datetime, django
+django.setup()
+from django.utils import timezone
+from crpv.events.models import Event, Session
+event = Event.objects.create(title="Journée régionale des cités éducatives", format="journee",
+    mode="presentiel", status="publie", capacity={seats}, waiting_list_enabled=True)
+start = timezone.now() + datetime.timedelta(days=30)
+Session.objects.create(event=event, starts_at=start, ends_at=start + datetime.timedelta(hours=7))
+print(event.get_absolute_url())
+"""
+
+COUNT = """
+import django
+django.setup()
+from crpv.events.models import Event, Registration
+event = Event.objects.get()
+regs = Registration.objects.filter(event=event)
+confirmed = regs.filter(status="confirmee").count()
+waiting = list(regs.waiting_list().values_list("pk", flat=True))
+print(confirmed, len(waiting), int(waiting == sorted(waiting)), event.seats_taken, regs.count())
+"""
+
+
+def manage(env, *args):
+    subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def django_snippet(env, code):
+    return subprocess.run([PY, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+
+
+def wait_for(port, path, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def client(i, path, barrier, results):
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        html = response.read().decode()
+        cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie") or "").group(1)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+        body = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "first_name": "Participant",
+                "last_name": f"n° {i}",
+                "email": f"participant{i}@bench.example",
+                "organisation_name": "",
+                "function_title": "",
+            }
+        )
+        headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": f"csrftoken={cookie}"}
+    except Exception as exc:  # noqa: BLE001
+        barrier.abort()
+        results.append((i, "setup", repr(exc), 0.0))
+        return
+    conn.close()  # the server closes idle keep-alive connections: a new one, as a browser would
+    barrier.wait()
+    start = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
+    try:
+        conn.request("POST", path, body=body, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        results.append((i, response.status, response.getheader("Location") or "", time.perf_counter() - start))
+    except Exception as exc:  # noqa: BLE001
+        results.append((i, "error", repr(exc), time.perf_counter() - start))
+    finally:
+        conn.close()
+
+
+def engine_bound(engine, env, n, seats, tmp):
+    """Registrations/s of the bare SQL (conditional UPDATE + INSERT, one transaction each)."""
+    if engine == "sqlite":
+        import sqlite3
+
+        db = sqlite3.connect(f"{tmp}/bound.sqlite3", isolation_level=None)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE ev (id INTEGER PRIMARY KEY, seats_taken INT, capacity INT)")
+        db.execute("CREATE TABLE reg (id INTEGER PRIMARY KEY, event_id INT, email TEXT UNIQUE, status TEXT)")
+        db.execute("INSERT INTO ev VALUES (1, 0, ?)", (seats,))
+        start = time.perf_counter()
+        for i in range(n):
+            db.execute("BEGIN IMMEDIATE")
+            cur = db.execute("UPDATE ev SET seats_taken = seats_taken + 1 WHERE id = 1 AND seats_taken < capacity")
+            status = "confirmee" if cur.rowcount else "liste_attente"
+            db.execute("INSERT INTO reg (event_id, email, status) VALUES (1, ?, ?)", (f"p{i}@x", status))
+            db.execute("COMMIT")
+        return n / (time.perf_counter() - start)
+    import psycopg
+
+    with psycopg.connect(PG_URL) as db:
+        db.execute("CREATE TEMP TABLE ev (id int PRIMARY KEY, seats_taken int, capacity int)")
+        db.execute("CREATE TEMP TABLE reg (id serial PRIMARY KEY, event_id int, email text UNIQUE, status text)")
+        db.execute("INSERT INTO ev VALUES (1, 0, %s)", (seats,))
+        db.commit()
+        start = time.perf_counter()
+        for i in range(n):
+            cur = db.execute("UPDATE ev SET seats_taken = seats_taken + 1 WHERE id = 1 AND seats_taken < capacity")
+            status = "confirmee" if cur.rowcount else "liste_attente"
+            db.execute("INSERT INTO reg (event_id, email, status) VALUES (1, %s, %s)", (f"p{i}@x", status))
+            db.commit()
+        return n / (time.perf_counter() - start)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--requests", type=int, default=500)
+    parser.add_argument("--seats", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="crpv-bench-reg-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "DEBUG": "false",
+        "SECURE_COOKIES": "false",
+        "LOG_LEVEL": "ERROR",
+        "AXES_ENABLED": "false",
+    }
+    if args.engine == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+    else:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_DB], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_DB], check=True)
+        env["DATABASE_URL"] = PG_URL
+    server = None
+    log = open(f"{tmp}/gunicorn.log", "w+")  # noqa: SIM115
+    try:
+        manage(env, "migrate", "--noinput")
+        path = django_snippet(env, SETUP.format(seats=args.seats)).strip()
+        server = subprocess.Popen(
+            [
+                str(Path(PY).parent / "gunicorn"),
+                "config.wsgi:application",
+                "-b",
+                f"127.0.0.1:{PORT}",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                str(args.threads),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=log,
+        )
+        wait_for(PORT, path)
+
+        barrier = threading.Barrier(args.requests + 1)
+        results = []
+        threads = [threading.Thread(target=client, args=(i, path, barrier, results)) for i in range(args.requests)]
+        for t in threads:
+            t.start()
+        barrier.wait()
+        start = time.perf_counter()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - start
+
+        confirmed, waiting, in_order, seats_taken, total = map(int, django_snippet(env, COUNT).split())
+        statuses = [r[1] for r in results]
+        errors = sum(1 for s in statuses if not isinstance(s, int) or s >= 500)
+        redirects = sum(1 for s in statuses if s == 302)
+        latencies = [r[3] * 1000 for r in results if isinstance(r[1], int)]
+        log.seek(0)
+        locked = log.read().count("database is locked")
+        rate = redirects / wall
+        bound = engine_bound(args.engine, env, args.requests, args.seats, tmp)
+
+        print(
+            f"# inscriptions concurrentes — {args.engine}, gunicorn -w {args.workers} -k gthread "
+            f"--threads {args.threads}, {args.requests} POST simultanés pour {args.seats} places"
+        )
+        print(
+            f"confirmées {confirmed} (attendu {args.seats}) · liste d'attente {waiting} "
+            f"(attendu {args.requests - args.seats}, par ordre d'horodatage ; identifiants dans le même ordre : "
+            f"{'oui' if in_order else 'non'}) · "
+            f"places prises {seats_taken} · inscriptions {total} · réponses 302 {redirects} · "
+            f"erreurs serveur {errors} · « database is locked » {locked}"
+        )
+        report(
+            f"inscriptions/s ({args.engine})",
+            rate,
+            bound,
+            "/s",
+            "cible ≥ 200/s (PostgreSQL), ≥ 150/s (SQLite)",
+        )
+        report(f"p95 d'un POST d'inscription ({args.engine})", p95(latencies), 1000 / bound, "ms", "cible ≤ 500 ms")
+        ok = confirmed == args.seats and waiting == args.requests - args.seats and errors == 0
+        ok = ok and locked == 0 and total == args.requests
+        for sample in [r for r in results if not isinstance(r[1], int) or r[1] >= 500][:3]:
+            print("erreur :", sample)
+        target_rate = 200 if args.engine == "postgresql" else 150
+        fast = rate >= target_rate and p95(latencies) <= 500
+        print("EXACTITUDE (places, liste d'attente, erreurs) :", "conforme" if ok else "NON CONFORME")
+        print("CIBLES DE DÉBIT ET DE LATENCE :", "atteintes" if fast else "NON atteintes")
+        return 0 if ok else 1
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+        if args.engine == "postgresql":
+            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_DB], check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
