@@ -2,6 +2,8 @@ import io
 
 import openpyxl
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crpv.core.exports import safe_cell, write_csv
@@ -60,8 +62,10 @@ def test_dashboard_query_count_is_constant(staff_client, django_assert_num_queri
     make_programme(actions=2, targets=1)
     url = reverse("programme:dashboard")
     staff_client.get(url)  # warm the session and permission caches
-    with django_assert_num_queries(12) as small:
+    with CaptureQueriesContext(connection) as small:
         staff_client.get(url)
+    # session, user, permissions, programme tree (7), plus what achievement providers need
+    assert len(small.captured_queries) <= 20
     make_programme(actions=10, targets=4)
     with django_assert_num_queries(len(small.captured_queries)):
         staff_client.get(url)
