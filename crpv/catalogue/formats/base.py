@@ -144,7 +144,10 @@ def clean(value):
     """Strip control characters (markers included) and squeeze blanks."""
     if not value:
         return ""
-    value = _CONTROL.sub("", unicodedata.normalize("NFC", str(value)))
+    value = str(value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value)
+    value = _CONTROL.sub("", value)
     return " ".join(value.split())
 
 

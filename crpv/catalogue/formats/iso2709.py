@@ -93,15 +93,17 @@ def parse_record(position, chunk):
         raise StructureError("répertoire de la notice mal formé (longueur non multiple de 12)")
     fields = []
     data_end = len(chunk) - 1
-    for i in range(0, len(directory), 12):
-        entry = directory[i : i + 12]
-        try:
-            tag = entry[0:3].decode("ascii")
-        except UnicodeDecodeError:
-            raise StructureError("étiquette de champ non ASCII dans le répertoire") from None
-        size = _int(entry[3:7], f"longueur du champ {tag}")
-        offset = _int(entry[7:12], f"position du champ {tag}")
-        start = base + offset
+    try:
+        entries = directory.decode("ascii")
+    except UnicodeDecodeError:
+        raise StructureError("répertoire de la notice non ASCII") from None
+    for i in range(0, len(entries), 12):
+        tag = entries[i : i + 3]
+        numbers = entries[i + 3 : i + 12]
+        if not numbers.isdigit() or not numbers.isascii():
+            raise StructureError(f"entrée du répertoire illisible pour le champ {tag}")
+        size = int(numbers[:4])
+        start = base + int(numbers[4:])
         end = start + size
         if size < 1 or end > data_end or chunk[end - 1 : end] != FIELD_END:
             raise StructureError(f"champ {tag} hors des limites de la notice ou mal terminé")

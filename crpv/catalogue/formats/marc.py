@@ -39,21 +39,27 @@ class MarcRecord:
     leader: str
     fields: list
 
+    def __post_init__(self):
+        self._by_tag = {}
+        for f in self.fields:
+            self._by_tag.setdefault(f.tag, []).append(f)
+
     def get(self, *tags):
+        if len(tags) == 1:
+            return self._by_tag.get(tags[0], [])
         return [f for f in self.fields if f.tag in tags]
 
     def first(self, tag, code=None, default=""):
-        for f in self.fields:
-            if f.tag == tag:
-                if code is None:
-                    return f.data
-                value = f.get(code)
-                if value:
-                    return value
+        for f in self._by_tag.get(tag, ()):
+            if code is None:
+                return f.data
+            value = f.get(code)
+            if value:
+                return value
         return default
 
     def values(self, tag, *codes):
-        return [v for f in self.fields if f.tag == tag for v in f.getall(*codes) if v]
+        return [v for f in self._by_tag.get(tag, ()) for v in f.getall(*codes) if v]
 
 
 def decode_raw(raw, charset):

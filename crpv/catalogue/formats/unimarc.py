@@ -168,7 +168,13 @@ def to_parsed(record):
 
 def _iso_date(value):
     value = clean(value)
-    for fmt in ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y"):
+    if not value:
+        return ""
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    for fmt in ("%Y%m%d", "%d/%m/%Y"):
         try:
             return datetime.datetime.strptime(value, fmt).date().isoformat()
         except ValueError:
