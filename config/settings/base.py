@@ -225,6 +225,9 @@ CRPV_CENTRE = {
     "legal_form": env("CRPV_LEGAL_FORM", default="groupement d'intérêt public"),
 }
 
+# Public address of the site, for links in e-mails (signed links, calendars).
+CRPV_SITE_URL = env("CRPV_SITE_URL", default="")
+
 # Reference data not available from a package registry (QPV, contrats de ville).
 REFERENTIEL_DIR = env.path("REFERENTIEL_DIR", default=BASE_DIR.parent / "shared" / "referentiel")
 

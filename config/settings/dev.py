@@ -13,3 +13,4 @@ CSRF_COOKIE_NAME = "__Host-csrftoken" if SESSION_COOKIE_SECURE else "csrftoken"
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="crpv.core.mail.OutboxBackend")
 # Demo accounts log in with a password only; production asks staff for a TOTP code.
 CRPV_STAFF_2FA = env.bool("CRPV_STAFF_2FA", default=False)
+CRPV_SITE_URL = env("CRPV_SITE_URL", default=f"http://127.0.0.1:{env('PORT', default='8000')}")
