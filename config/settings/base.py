@@ -186,6 +186,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 CRPV_MAX_UPLOAD_MB = env.int("CRPV_MAX_UPLOAD_MB", default=20)
+# XLSX (zip) imports: refused above this inflated size or compression ratio (zip bombs).
+CRPV_IMPORT_MAX_UNCOMPRESSED_MB = env.int("CRPV_IMPORT_MAX_UNCOMPRESSED_MB", default=200)
+CRPV_IMPORT_MAX_ZIP_RATIO = env.int("CRPV_IMPORT_MAX_ZIP_RATIO", default=200)
 
 # --- Cache ------------------------------------------------------------------
 # Local memory per process by default; redis://127.0.0.1:6379/1 to share one.
