@@ -18,6 +18,7 @@ urlpatterns = [
     path("gestion/programme/", include("crpv.programme.urls")),
     path("evenements/", include("crpv.events.urls")),
     path("gestion/evenements/", include("crpv.events.urls_staff")),
+    path("oai", include("crpv.catalogue.urls_oai")),
     path(
         "connexion/",
         login_not_required(

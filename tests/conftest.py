@@ -7,6 +7,7 @@ import pytest
 # CRPV_URL_COVERAGE=1); a partial run does not check.
 OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts", "users", "catalogue"}
 OUR_NAMESPACES |= {"events", "events_staff"}
+OUR_NAMESPACES |= {"oai", "weeding"}
 _reached = set()
 
 

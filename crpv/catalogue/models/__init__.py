@@ -1,4 +1,5 @@
 from .authorities import Agent, agent_key
+from .harvest import HarvestSource
 from .records import (
     LICENCES,
     Attachment,
@@ -12,8 +13,16 @@ from .records import (
     validate_issn,
 )
 from .thesaurus import Concept, ConceptScheme
+from .weeding import CRITERIA, CopyUse, DigitalFileFinding, DigitalScan, WeedingDecision, WeedingRule
 
 __all__ = [
+    "CRITERIA",
+    "CopyUse",
+    "DigitalFileFinding",
+    "DigitalScan",
+    "HarvestSource",
+    "WeedingDecision",
+    "WeedingRule",
     "LICENCES",
     "Agent",
     "Attachment",

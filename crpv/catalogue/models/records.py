@@ -187,6 +187,9 @@ class Record(TimeStampedModel):
         "production du centre", default=False, help_text="Les productions publiques forment la boîte à outils."
     )
     visibility = models.CharField("visibilité", max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC)
+    shared_with_reci = models.BooleanField(
+        "partagée avec le réseau RECI", default=False, help_text="Exposée dans l'ensemble OAI-PMH « reci »."
+    )
     origin = models.CharField("origine", max_length=10, choices=Origin.choices, default=Origin.LOCAL)
     source_name = models.CharField("source", max_length=200, blank=True, help_text="Partenaire ou fichier d'origine.")
     source_identifier = models.CharField("identifiant dans la source", max_length=200, blank=True)

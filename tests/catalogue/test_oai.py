@@ -1,0 +1,263 @@
+"""The OAI-PMH data provider at /oai: verbs, sets, tokens, deletions, errors; every response validated."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from crpv.catalogue.formats import marcxml
+from crpv.catalogue.models import Agent, Authorship, Record
+from crpv.catalogue.operations import delete_record
+from tests.catalogue.schemas import validate
+
+pytestmark = pytest.mark.django_db
+OAI = "{http://www.openarchives.org/OAI/2.0/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def oai(client, method="get", **params):
+    response = getattr(client, method)(reverse("oai:endpoint"), params)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    return validate(response.content)
+
+
+def error_code(root):
+    error = root.find(f"{OAI}error")
+    return error.get("code") if error is not None else None
+
+
+def identifiers(root):
+    return [h.findtext(f"{OAI}identifier") for h in root.iter(f"{OAI}header")]
+
+
+def make(title, **fields):
+    fields.setdefault("record_type", "ouvrage")
+    return Record.objects.create(title=title, **fields)
+
+
+@pytest.fixture
+def catalogue():
+    a = make("Les quartiers prioritaires", publication_year=2019, themes=["Égalité femmes-hommes"], abstract="Résumé")
+    Authorship.objects.create(record=a, agent=Agent.objects.create(name="Dupont", forename="Jean", key="dupont jean"))
+    b = make("Rapport sur la mobilité", record_type="rapport", shared_with_reci=True, themes=["Mobilité"])
+    c = make("Fiche laïcité", record_type="fiche", is_centre_production=True)
+    gone = make("Notice retirée")
+    delete_record(record=gone, acting_user=None)
+    make("Notice interne", visibility=Record.Visibility.STAFF)
+    make("Notice d'un partenaire", origin=Record.Origin.HARVEST, source_name="RECI", source_identifier="oai:reci:1")
+    return {"a": a, "b": b, "c": c, "gone": gone}
+
+
+def oai_id(record):
+    return f"oai:irev:{record.pk}"
+
+
+def test_identify(client, catalogue):
+    root = oai(client, verb="Identify")
+    identify = root.find(f"{OAI}Identify")
+    assert identify.findtext(f"{OAI}protocolVersion") == "2.0"
+    assert identify.findtext(f"{OAI}baseURL") == "http://testserver/oai"
+    assert identify.findtext(f"{OAI}deletedRecord") == "persistent"
+    assert identify.findtext(f"{OAI}granularity") == "YYYY-MM-DDThh:mm:ssZ"
+    assert identify.findtext(f"{OAI}earliestDatestamp").endswith("Z")
+    assert root.find(f"{OAI}request").get("verb") == "Identify"
+
+
+def test_identify_post_without_csrf_token(catalogue):
+    client = Client(enforce_csrf_checks=True)
+    root = oai(client, method="post", verb="Identify")
+    assert root.find(f"{OAI}Identify") is not None
+
+
+def test_list_metadata_formats(client, catalogue):
+    root = oai(client, verb="ListMetadataFormats")
+    assert [p.text for p in root.iter(f"{OAI}metadataPrefix")] == ["oai_dc", "marcxml"]
+    root = oai(client, verb="ListMetadataFormats", identifier=oai_id(catalogue["a"]))
+    assert len(list(root.iter(f"{OAI}metadataFormat"))) == 2
+    root = oai(client, verb="ListMetadataFormats", identifier="oai:irev:999999")
+    assert error_code(root) == "idDoesNotExist"
+
+
+def test_list_sets(client, catalogue):
+    root = oai(client, verb="ListSets")
+    specs = [s.text for s in root.iter(f"{OAI}setSpec")]
+    assert {"type:ouvrage", "type:rapport", "type:fiche", "theme:egalite-femmes-hommes", "reci"} <= set(specs)
+    assert "type:video" not in specs
+    root = oai(client, verb="ListSets", resumptionToken="x")
+    assert error_code(root) == "badResumptionToken"
+
+
+def test_list_records_exposes_public_own_records_and_tombstones(client, catalogue):
+    root = oai(client, verb="ListRecords", metadataPrefix="oai_dc")
+    assert set(identifiers(root)) == {oai_id(r) for r in catalogue.values()}
+    records = {r.find(f"{OAI}header/{OAI}identifier").text: r for r in root.iter(f"{OAI}record")}
+    deleted = records[oai_id(catalogue["gone"])]
+    assert deleted.find(f"{OAI}header").get("status") == "deleted"
+    assert deleted.find(f"{OAI}metadata") is None
+    a = records[oai_id(catalogue["a"])]
+    assert a.find(f".//{DC}title").text == "Les quartiers prioritaires"
+    assert a.find(f".//{DC}creator").text == "Dupont, Jean"
+    assert a.find(f".//{DC}date").text == "2019"
+    stamp = a.find(f"{OAI}header/{OAI}datestamp").text
+    assert datetime.datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_get_record_in_both_formats(client, catalogue):
+    root = oai(client, verb="GetRecord", identifier=oai_id(catalogue["a"]), metadataPrefix="oai_dc")
+    assert root.find(f".//{DC}title").text == "Les quartiers prioritaires"
+    root = oai(client, verb="GetRecord", identifier=oai_id(catalogue["a"]), metadataPrefix="marcxml")
+    record = root.find(f".//{{{marcxml.NS}}}record")
+    from lxml import etree
+
+    parsed = marcxml.parse(etree.tostring(record))
+    assert not parsed.errors
+    assert parsed.records[0].title == "Les quartiers prioritaires"
+    root = oai(client, verb="GetRecord", identifier=oai_id(catalogue["gone"]), metadataPrefix="oai_dc")
+    assert root.find(f".//{OAI}header").get("status") == "deleted"
+    for hidden in Record.objects.filter(title__in=["Notice interne", "Notice d'un partenaire"]):
+        root = oai(client, verb="GetRecord", identifier=oai_id(hidden), metadataPrefix="oai_dc")
+        assert error_code(root) == "idDoesNotExist"
+    root = oai(client, verb="GetRecord", identifier="autre:1", metadataPrefix="oai_dc")
+    assert error_code(root) == "idDoesNotExist"
+    root = oai(client, verb="GetRecord", identifier=oai_id(catalogue["a"]), metadataPrefix="mods")
+    assert error_code(root) == "cannotDisseminateFormat"
+
+
+def test_sets_select_records(client, catalogue):
+    def ids(spec):
+        return set(identifiers(oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set=spec)))
+
+    assert ids("type:rapport") == {oai_id(catalogue["b"])}
+    assert ids("theme:egalite-femmes-hommes") == {oai_id(catalogue["a"])}
+    assert ids("theme:mobilite") == {oai_id(catalogue["b"])}
+    assert ids("reci") == {oai_id(catalogue["b"])}
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set="theme:inconnu")
+    assert error_code(root) == "noRecordsMatch"
+    root = oai(client, verb="ListRecords", metadataPrefix="oai_dc", set="type:video")
+    assert error_code(root) == "noRecordsMatch"
+
+
+def test_resumption_tokens_walk_the_whole_list(client, catalogue, settings):
+    settings.CRPV_OAI_PAGE_SIZE = 2
+    for i in range(5):
+        make(f"Ouvrage {i}")
+    expected = {oai_id(r) for r in Record.objects.filter(visibility="public").exclude(origin="harvest")}
+    seen, cursors = [], []
+    root = oai(client, verb="ListRecords", metadataPrefix="oai_dc")
+    while True:
+        seen += identifiers(root)
+        token = root.find(f".//{OAI}resumptionToken")
+        assert token is not None
+        assert token.get("completeListSize") == str(len(expected))
+        cursors.append(int(token.get("cursor")))
+        if not token.text:
+            break
+        assert timezone.now() < datetime.datetime.fromisoformat(token.get("expirationDate").replace("Z", "+00:00"))
+        root = oai(client, verb="ListRecords", resumptionToken=token.text)
+        assert root.find(f"{OAI}request").get("resumptionToken") == token.text
+    assert sorted(seen) == sorted(expected)
+    assert cursors == [0, 2, 4, 6, 8]
+
+
+def test_records_changed_during_a_harvest_come_again_at_the_end(client, catalogue, settings):
+    settings.CRPV_OAI_PAGE_SIZE = 2
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    first = identifiers(root)
+    Record.objects.get(pk=int(first[0].rsplit(":", 1)[1])).save()
+    token = root.find(f".//{OAI}resumptionToken").text
+    rest = []
+    while token:
+        root = oai(client, verb="ListIdentifiers", resumptionToken=token)
+        rest += identifiers(root)
+        token = root.find(f".//{OAI}resumptionToken").text
+    assert first[0] in rest
+
+
+def test_bad_resumption_tokens(client, catalogue, settings):
+    settings.CRPV_OAI_PAGE_SIZE = 1
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    token = root.find(f".//{OAI}resumptionToken").text
+    tampered = token[:-3] + ("AAA" if token[-3:] != "AAA" else "BBB")
+    assert error_code(oai(client, verb="ListIdentifiers", resumptionToken=tampered)) == "badResumptionToken"
+    assert error_code(oai(client, verb="ListRecords", resumptionToken=token)) == "badResumptionToken"
+    later = timezone.now().timestamp() + 25 * 3600
+    with mock.patch("django.core.signing.time.time", return_value=later):
+        assert error_code(oai(client, verb="ListIdentifiers", resumptionToken=token)) == "badResumptionToken"
+    assert error_code(oai(client, verb="ListIdentifiers", resumptionToken=token)) is None
+
+
+def test_from_until(client, catalogue):
+    old = make("Ancienne notice")
+    Record.objects.filter(pk=old.pk).update(
+        updated_at=datetime.datetime(2020, 5, 1, 10, 0, 0, 500, tzinfo=datetime.UTC)
+    )
+
+    def ids(**params):
+        return set(identifiers(oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", **params)))
+
+    assert ids(until="2020-05-01") == {oai_id(old)}
+    assert ids(until="2020-05-01T10:00:00Z") == {oai_id(old)}
+    assert ids(**{"from": "2020-05-01T10:00:00Z", "until": "2020-05-01T10:00:00Z"}) == {oai_id(old)}
+    assert oai_id(old) not in ids(**{"from": "2020-05-01T10:00:01Z"})
+    assert oai_id(old) in ids(**{"from": "2020-05-01"})
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", until="2019-01-01")
+    assert error_code(root) == "noRecordsMatch"
+    for params in (
+        {"from": "2020-13-01"},
+        {"from": "hier"},
+        {"until": "2020-05-01T10:00:00"},
+        {"from": "2020-05-01", "until": "2020-06-01T00:00:00Z"},
+        {"from": "2021-01-01", "until": "2020-01-01"},
+    ):
+        root = oai(client, verb="ListRecords", metadataPrefix="oai_dc", **params)
+        assert error_code(root) == "badArgument", params
+        assert root.find(f"{OAI}request").attrib == {}
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("", "badVerb"),
+        ("verb=Frobnicate", "badVerb"),
+        ("verb=Identify&verb=Identify", "badVerb"),
+        ("verb=Identify&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords", "badArgument"),
+        ("verb=ListRecords&metadataPrefix=oai_dc&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListRecords&resumptionToken=x&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=GetRecord&metadataPrefix=oai_dc", "badArgument"),
+        ("verb=ListIdentifiers&metadataPrefix=dc", "cannotDisseminateFormat"),
+        ("verb=ListRecords&resumptionToken=nimportequoi", "badResumptionToken"),
+    ],
+)
+def test_protocol_errors(client, catalogue, query, code):
+    response = client.get(reverse("oai:endpoint") + "?" + query)
+    root = validate(response.content)
+    assert error_code(root) == code
+    if code in ("badVerb", "badArgument"):
+        assert root.find(f"{OAI}request").attrib == {}
+
+
+def test_empty_repository_has_no_records_to_match(client):
+    assert error_code(oai(client, verb="ListRecords", metadataPrefix="oai_dc")) == "noRecordsMatch"
+    assert oai(client, verb="Identify").find(f".//{OAI}earliestDatestamp").text.endswith("Z")
+
+
+def test_text_that_xml_refuses_is_dropped(client):
+    record = make("Titre\x0b avec\x01 contrôles", abstract="a\x02b")
+    root = oai(client, verb="GetRecord", identifier=oai_id(record), metadataPrefix="oai_dc")
+    assert root.find(f".//{DC}title").text == "Titre avec contrôles"
+    root = oai(client, verb="GetRecord", identifier=oai_id(record), metadataPrefix="marcxml")
+    assert root.find(f".//{OAI}metadata") is not None
+
+
+def test_list_records_query_count_does_not_grow_with_the_page(client, catalogue, django_assert_max_num_queries):
+    agent = catalogue["a"].authorships.get().agent
+    for i in range(30):
+        record = make(f"Ouvrage {i}", themes=["Mobilité"])
+        Authorship.objects.create(record=record, agent=agent)
+    with django_assert_max_num_queries(10):
+        oai(client, verb="ListRecords", metadataPrefix="marcxml")
