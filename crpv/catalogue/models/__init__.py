@@ -12,6 +12,7 @@ from .records import (
     validate_isbn,
     validate_issn,
 )
+from .saved_searches import SavedSearch
 from .thesaurus import Concept, ConceptScheme
 from .weeding import CRITERIA, CopyUse, DigitalFileFinding, DigitalScan, WeedingDecision, WeedingRule
 
@@ -33,6 +34,7 @@ __all__ = [
     "ImportBatch",
     "Link",
     "Record",
+    "SavedSearch",
     "agent_key",
     "title_key",
     "validate_isbn",

@@ -1,0 +1,276 @@
+"""Catalogue search: full text, filters, facets with counts, sorting and pagination.
+
+With words to look for, the engine's FTS-only query gives at most
+`CANDIDATE_CAP` candidates with their score (backends.py); the filters
+(visibility, facets) then run on the records table restricted to those ids,
+and the page is sorted in Python from the scores. Without words, the same
+filters run on the whole catalogue and the database sorts.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+
+from ..formats.base import RECORD_TYPES
+from ..models import Attachment, Authorship, Copy, Record
+from .backends import get_backend
+from .highlight import excerpt, highlight
+from .query import compile_query, positive_terms
+
+CANDIDATE_CAP = 5000
+PER_PAGE = 20
+AUTHOR_FACET_SIZE = 10
+
+SORTS = {"pertinence": "pertinence", "date": "date de publication", "titre": "titre", "recent": "ajout au catalogue"}
+
+YEAR_RANGES = {
+    "avant-2000": ("avant 2000", None, 1999),
+    "2000-2009": ("2000 à 2009", 2000, 2009),
+    "2010-2014": ("2010 à 2014", 2010, 2014),
+    "2015-2019": ("2015 à 2019", 2015, 2019),
+    "depuis-2020": ("depuis 2020", 2020, None),
+}
+
+
+def _year_q(key):
+    _, low, high = YEAR_RANGES[key]
+    q = Q(publication_year__isnull=False)
+    if low is not None:
+        q &= Q(publication_year__gte=low)
+    if high is not None:
+        q &= Q(publication_year__lte=high)
+    return q
+
+
+def available_q():
+    """An available copy, or a public attachment."""
+    return Q(
+        Exists(Copy.objects.filter(record=OuterRef("pk"), status=Copy.Status.AVAILABLE))
+        | Exists(Attachment.objects.filter(record=OuterRef("pk"), access=Attachment.Access.PUBLIC))
+    )
+
+
+@dataclass
+class Filters:
+    types: list = field(default_factory=list)
+    themes: list = field(default_factory=list)
+    years: list = field(default_factory=list)
+    territories: list = field(default_factory=list)  # "dep-59", "cv-CN05902M"
+    authors: list = field(default_factory=list)  # agent ids
+    available: bool = False
+    subject: object = None  # a Concept
+
+    def apply(self, queryset):
+        if self.types:
+            queryset = queryset.filter(record_type__in=self.types)
+        if self.themes:
+            queryset = queryset.filter(get_backend().theme_filter(self.themes))
+        if self.years:
+            year_q = Q()
+            for key in self.years:
+                year_q |= _year_q(key)
+            queryset = queryset.filter(year_q)
+        if self.territories:
+            territory_q = Q()
+            for value in self.territories:
+                kind, _, code = value.partition("-")
+                if kind == "dep":
+                    territory_q |= Q(departements__code=code)
+                elif kind == "cv":
+                    territory_q |= Q(contrats_de_ville__code=code)
+            queryset = queryset.filter(pk__in=Record.objects.filter(territory_q).values("pk"))
+        if self.authors:
+            queryset = queryset.filter(pk__in=Authorship.objects.filter(agent_id__in=self.authors).values("record_id"))
+        if self.available:
+            queryset = queryset.filter(available_q())
+        if self.subject is not None:
+            queryset = queryset.filter(pk__in=Record.objects.with_subject(self.subject).values("pk"))
+        return queryset
+
+
+@dataclass
+class Option:
+    value: str
+    label: str
+    count: int
+    checked: bool
+
+
+@dataclass
+class Facet:
+    name: str  # form field
+    legend: str
+    options: list
+
+
+@dataclass
+class SearchResults:
+    query: str
+    sort: str
+    total: int
+    capped: bool
+    page: object  # django Page of record ids
+    records: list  # Record instances of the page, with .title_html and .excerpt
+    facets: list
+    invalid: bool = False  # words given, nothing left to look for
+
+    @property
+    def has_query(self):
+        return bool(self.query)
+
+
+def _order_rows(rows, scores, sort):
+    """rows: (pk, year, title_key) → sorted ids."""
+    if sort == "date":
+        rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0), -r[0]))
+    elif sort == "titre":
+        rows.sort(key=lambda r: (r[2], r[0]))
+    elif sort == "recent":
+        rows.sort(key=lambda r: -r[0])
+    else:
+        rows.sort(key=lambda r: (scores[r[0]], -r[0]))
+    return [r[0] for r in rows]
+
+
+_DB_ORDER = {
+    "date": ["-publication_year", "-pk"],
+    "titre": ["title_key", "pk"],
+    "recent": ["-pk"],
+    "pertinence": ["-pk"],
+}
+
+
+def search_records(
+    base,
+    query="",
+    filters=None,
+    *,
+    sort="pertinence",
+    page=1,
+    per_page=PER_PAGE,
+    with_facets=True,
+    cap=CANDIDATE_CAP,
+):
+    """Search `base` (a Record queryset: `public()` or `alive()`); see the module docstring."""
+    filters = filters or Filters()
+    query = (query or "").strip()
+    sort = sort if sort in SORTS else "pertinence"
+    tree = compile_query(query) if query else None
+    queryset = filters.apply(base)
+    capped = invalid = False
+    backend = get_backend()
+    if query and tree is None:
+        invalid = True
+        matching = queryset.none()
+        ids = []
+    elif tree is not None:
+        candidates = backend.candidates(tree, cap)
+        capped = len(candidates) >= cap
+        scores = dict(candidates)
+        matching = queryset.filter(pk__in=backend.id_list(scores))
+        rows = list(matching.order_by().values_list("pk", "publication_year", "title_key"))
+        ids = _order_rows(rows, scores, sort)
+    else:
+        if sort == "pertinence":
+            sort = "recent"
+        matching = queryset
+        ids = matching.order_by(*_DB_ORDER[sort]).values_list("pk", flat=True)
+    paginator = Paginator(ids, per_page)
+    page_obj = paginator.get_page(page)
+    page_ids = list(page_obj.object_list)
+    by_id = Record.objects.filter(pk__in=page_ids).for_display().in_bulk()
+    records = [by_id[pk] for pk in page_ids if pk in by_id]
+    stems, prefixes = positive_terms(tree)
+    for record in records:
+        record.title_html = highlight(record.title, stems, prefixes)
+        record.excerpt = excerpt(record.abstract or record.contents or record.notes, stems, prefixes)
+    facets = compute_facets(matching, filters) if with_facets and not invalid else []
+    return SearchResults(
+        query=query,
+        sort=sort,
+        total=paginator.count,
+        capped=capped,
+        page=page_obj,
+        records=records,
+        facets=facets,
+        invalid=invalid,
+    )
+
+
+def compute_facets(matching, filters):
+    """Facets with their counts over the matching records (filters applied)."""
+    from crpv.territories.models import ContratDeVille, Departement
+
+    matching = matching.order_by()
+    ids = matching.values("pk")
+    facets = []
+
+    counts = dict(matching.values_list("record_type").annotate(n=Count("pk")).values_list("record_type", "n"))
+    options = [
+        Option(code, label, counts.get(code, 0), code in filters.types)
+        for code, label in RECORD_TYPES.items()
+        if counts.get(code) or code in filters.types
+    ]
+    facets.append(Facet("type", "type de document", options))
+
+    theme_counts = dict(_theme_counts(matching))
+    themes = sorted(set(theme_counts) | set(filters.themes), key=lambda t: (-theme_counts.get(t, 0), t))
+    facets.append(Facet("theme", "thème", [Option(t, t, theme_counts.get(t, 0), t in filters.themes) for t in themes]))
+
+    years = matching.aggregate(**{key.replace("-", "_"): Count("pk", filter=_year_q(key)) for key in YEAR_RANGES})
+    options = [
+        Option(key, label, years[key.replace("-", "_")], key in filters.years)
+        for key, (label, _, _) in YEAR_RANGES.items()
+        if years[key.replace("-", "_")] or key in filters.years
+    ]
+    facets.append(Facet("annee", "année de publication", options))
+
+    options = []
+    dep_through = Record.departements.through
+    for code, name, n in (
+        dep_through.objects.filter(record_id__in=ids)
+        .values_list("departement__code", "departement__name")
+        .annotate(n=Count("record_id"))
+        .order_by("departement__code")
+    ):
+        options.append(Option(f"dep-{code}", f"{name} ({code})", n, f"dep-{code}" in filters.territories))
+    cv_through = Record.contrats_de_ville.through
+    for code, name, n in (
+        cv_through.objects.filter(record_id__in=ids)
+        .values_list("contratdeville__code", "contratdeville__name")
+        .annotate(n=Count("record_id"))
+        .order_by("-n", "contratdeville__name")[:15]
+    ):
+        options.append(Option(f"cv-{code}", f"contrat de ville {name}", n, f"cv-{code}" in filters.territories))
+    shown = {o.value for o in options}
+    for value in filters.territories:
+        if value not in shown:
+            kind, _, code = value.partition("-")
+            model = Departement if kind == "dep" else ContratDeVille
+            name = model.objects.filter(code=code).values_list("name", flat=True).first()
+            if name:
+                options.append(Option(value, name, 0, True))
+    facets.append(Facet("territoire", "territoire", options))
+
+    options = []
+    for agent_id, name, forename, n in (
+        Authorship.objects.filter(record_id__in=ids)
+        .values_list("agent_id", "agent__name", "agent__forename")
+        .annotate(n=Count("record_id", distinct=True))
+        .order_by("-n", "agent__key")[:AUTHOR_FACET_SIZE]
+    ):
+        label = f"{forename} {name}" if forename else name
+        options.append(Option(str(agent_id), label, n, str(agent_id) in filters.authors))
+    facets.append(Facet("auteur", "auteur", options))
+
+    available = matching.filter(available_q()).count()
+    facets.append(
+        Facet("disponible", "disponibilité", [Option("1", "disponible ou en ligne", available, filters.available)])
+    )
+    return [f for f in facets if f.options]
+
+
+def _theme_counts(matching):
+    sql, params = matching.values("pk").query.sql_with_params()
+    return get_backend().theme_counts(sql, params)

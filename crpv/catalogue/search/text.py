@@ -1,0 +1,125 @@
+"""Words for the full-text index: folded, elisions dropped, stemmed with the French Snowball stemmer.
+
+One function, `tokens()`, serves the index and the query on every engine, so
+"politiques" and "politique", "Laïcité" and "laicite" give the same token.
+Words are folded *before* stemming: the stemmer treats accented suffixes
+differently ("laïcité" → "laïc" but "laicite" → "laicit"), and a visitor may
+type either form.
+"""
+
+import re
+
+import Stemmer
+
+from crpv.core.text import fold
+
+_WORD = re.compile(r"[0-9a-z]+")
+# Elided articles and pronouns ("l'État", "d'une", "qu'il"): not worth a token.
+ELISIONS = frozenset({"l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"})
+# Dropped from a query's bare words when it has others (kept inside phrases).
+STOPWORDS = frozenset(
+    [
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "dans",
+        "de",
+        "des",
+        "du",
+        "elle",
+        "en",
+        "et",
+        "eux",
+        "il",
+        "ils",
+        "je",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "lui",
+        "ma",
+        "mais",
+        "me",
+        "meme",
+        "mes",
+        "moi",
+        "mon",
+        "ne",
+        "nos",
+        "notre",
+        "nous",
+        "on",
+        "ou",
+        "par",
+        "pas",
+        "pour",
+        "qu",
+        "que",
+        "qui",
+        "sa",
+        "se",
+        "ses",
+        "son",
+        "sur",
+        "ta",
+        "te",
+        "tes",
+        "toi",
+        "ton",
+        "tu",
+        "un",
+        "une",
+        "vos",
+        "votre",
+        "vous",
+        "y",
+        "est",
+        "sont",
+    ]
+)
+
+_stemmer = Stemmer.Stemmer("french")
+_stemmer.maxCacheSize = 200_000
+
+
+def _build_table():
+    table = {}
+    for code in range(0x80, 0x2B0):
+        char = chr(code)
+        table[code] = fold(f"a{char}b")[1:-1] or ""  # keeps the spaces fold() puts inside
+    return table
+
+
+_FOLD_TABLE = _build_table()
+
+
+def fast_fold(text):
+    """`crpv.core.text.fold` for whole documents: a translation table for Latin letters, `fold` for the rest."""
+    if not text:
+        return ""
+    lowered = text.lower().translate(_FOLD_TABLE)
+    return lowered if lowered.isascii() else fold(text)
+
+
+def words(text):
+    """Folded words of `text`, elisions dropped (not stemmed)."""
+    return [w for w in _WORD.findall(fast_fold(text)) if w not in ELISIONS]
+
+
+def stem(word):
+    """Stem of one folded word."""
+    return _stemmer.stemWord(word)
+
+
+def tokens(text):
+    """Folded, stemmed words of `text`, in order: what the index holds and what a query looks for."""
+    return _stemmer.stemWords(words(text))
+
+
+def index_text(text):
+    """`tokens()` joined by spaces: the text stored in the engine's index."""
+    return " ".join(tokens(text))
