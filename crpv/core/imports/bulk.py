@@ -1,9 +1,14 @@
-"""Fast inserts for imports: one DB-API `executemany`, without the ORM per row.
+"""Fast inserts for imports, without the ORM per row.
 
 `bulk_create` spends most of its time preparing each value of each object;
 an import that already validated and converted its rows can skip that. Only
 for plain columns (no signals, no `save()` logic): the caller fills every
 column itself, including `created_at`/`updated_at` and normalised fields.
+
+PostgreSQL gets `COPY … FROM STDIN` (psycopg 3 `cursor.copy`), several times
+faster than a pipelined `executemany` of INSERTs; SQLite gets one
+`executemany`, already close to its own bound. Both run in the caller's
+transaction.
 """
 
 from django.db import connection
@@ -46,7 +51,13 @@ def insert_rows(model, field_names, rows, *, with_ids=False):
                 ids = list(range(top + 1, top + 1 + len(rows)))
             rows = [(pk_value, *row) for pk_value, row in zip(ids, rows, strict=True)]
             columns = [pk, *columns]
-        placeholders = ", ".join(["%s"] * len(columns))
-        sql = f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in columns)}) VALUES ({placeholders})"  # noqa: S608
-        cursor.executemany(sql, rows)
+        column_list = ", ".join(quote(c) for c in columns)
+        if connection.vendor == "postgresql" and hasattr(cursor.cursor, "copy"):  # psycopg 3
+            with cursor.cursor.copy(f"COPY {quote(table)} ({column_list}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            placeholders = ", ".join(["%s"] * len(columns))
+            sql = f"INSERT INTO {quote(table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608
+            cursor.executemany(sql, rows)
     return ids

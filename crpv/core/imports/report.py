@@ -2,6 +2,8 @@
 
 import csv
 import io
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .safety import neutralise
@@ -33,6 +35,59 @@ class RowIssue:
         return text
 
 
+class IssueList(Sequence):
+    """A list of `RowIssue`s that costs about 32 bytes per issue.
+
+    A large file can raise a notice on every row (a commune missing from the
+    referential…): kept as `RowIssue` objects with their own strings, that is
+    some 200 bytes per row, and memory would grow with the file. Here each
+    issue is four integers; columns, values and reasons are stored once each.
+    Reads build `RowIssue`s on the fly, so callers see an ordinary sequence.
+    """
+
+    def __init__(self, issues=()):
+        self._columns = array("q")
+        self._lines = array("q")
+        self._values = array("q")
+        self._reasons = array("q")
+        self._texts = []
+        self._index = {}
+        for issue in issues:
+            self.append(issue)
+
+    def _ref(self, text):
+        ref = self._index.get(text)
+        if ref is None:
+            ref = self._index[text] = len(self._texts)
+            self._texts.append(text)
+        return ref
+
+    def append(self, issue):
+        self._lines.append(issue.line)
+        self._columns.append(self._ref(issue.column))
+        self._values.append(self._ref(issue.value))
+        self._reasons.append(self._ref(issue.reason))
+
+    def __len__(self):
+        return len(self._lines)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        texts = self._texts
+        return RowIssue(
+            self._lines[index], texts[self._columns[index]], texts[self._values[index]], texts[self._reasons[index]]
+        )
+
+    def __eq__(self, other):
+        if isinstance(other, (IssueList, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    def __repr__(self):
+        return f"IssueList({list(self)!r})"
+
+
 @dataclass
 class ImportReport:
     """The outcome of reading (and possibly writing) one file.
@@ -50,7 +105,7 @@ class ImportReport:
     rows_read: int = 0
     rows_valid: int = 0
     errors: list = field(default_factory=list)
-    notices: list = field(default_factory=list)
+    notices: IssueList = field(default_factory=IssueList)
     counts: dict = field(default_factory=dict)
     written: bool = False
     refusal: str = ""
