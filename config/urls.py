@@ -14,6 +14,7 @@ admin.site.index_title = "Gestion des données"
 urlpatterns = [
     path("", include("crpv.www.urls")),
     path("territoires/", include("crpv.territories.urls")),
+    path("ressources/", include("crpv.catalogue.urls")),
     path("gestion/", include("crpv.www.urls_staff")),
     path("gestion/programme/", include("crpv.programme.urls")),
     path("evenements/", include("crpv.events.urls")),
