@@ -11,12 +11,14 @@ from .consent import AppendOnlyError, ConsentEvent, SuppressionEntry
 from .networks import Membership, Network
 from .organisations import Organisation
 from .people import Person, Position, Theme
+from .segments import ContactImport, Segment
 
 __all__ = [
     "AppendOnlyError",
     "ConsentChannel",
     "ConsentEvent",
     "ConsentKind",
+    "ContactImport",
     "LegalBasis",
     "Membership",
     "Network",
@@ -26,6 +28,7 @@ __all__ = [
     "Person",
     "Position",
     "Role",
+    "Segment",
     "SuppressionEntry",
     "SuppressionReason",
     "Theme",
