@@ -19,6 +19,7 @@ urlpatterns = [
     path("gestion/programme/", include("crpv.programme.urls")),
     path("evenements/", include("crpv.events.urls")),
     path("gestion/evenements/", include("crpv.events.urls_staff")),
+    path("gestion/contacts/", include("crpv.contacts.urls")),
     path("oai", include("crpv.catalogue.urls_oai")),
     path(
         "connexion/",
