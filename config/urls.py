@@ -21,6 +21,7 @@ urlpatterns = [
     path("gestion/evenements/", include("crpv.events.urls_staff")),
     path("gestion/contacts/", include("crpv.contacts.urls")),
     path("oai", include("crpv.catalogue.urls_oai")),
+    path("gestion/desherbage/", include("crpv.catalogue.urls_weeding")),
     path(
         "connexion/",
         login_not_required(

@@ -110,11 +110,17 @@ class CopyUse(models.Model):
 
 class WeedingDecisionQuerySet(models.QuerySet):
     def latest_per_target(self):
-        """The current decision of each copy or record: the last row written for it."""
-        newer = WeedingDecision.objects.filter(
-            copy_id=models.OuterRef("copy_id"), record_id=models.OuterRef("record_id"), pk__gt=models.OuterRef("pk")
+        """The current decision of each copy (or record without copies): the last row written for it."""
+        newer_for_copy = WeedingDecision.objects.filter(
+            copy_id=models.OuterRef("copy_id"), pk__gt=models.OuterRef("pk")
         )
-        return self.filter(~models.Exists(newer))
+        newer_for_record = WeedingDecision.objects.filter(
+            copy__isnull=True, record_id=models.OuterRef("record_id"), pk__gt=models.OuterRef("pk")
+        )
+        return self.filter(
+            (Q(copy__isnull=False) & ~models.Exists(newer_for_copy))
+            | (Q(copy__isnull=True) & ~models.Exists(newer_for_record))
+        )
 
 
 class WeedingDecision(models.Model):
