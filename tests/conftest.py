@@ -8,6 +8,7 @@ import pytest
 OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts", "users", "catalogue"}
 OUR_NAMESPACES |= {"events", "events_staff"}
 OUR_NAMESPACES |= {"oai", "weeding"}
+OUR_NAMESPACES |= {"contacts_public", "panorama"}
 _reached = set()
 
 
@@ -59,11 +60,13 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Public pages are cached: each test starts from an empty cache."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "shared"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "shared"):
+        caches[alias].clear()
 
 
 @pytest.fixture
