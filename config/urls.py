@@ -14,13 +14,16 @@ admin.site.index_title = "Gestion des données"
 urlpatterns = [
     path("", include("crpv.www.urls")),
     path("territoires/", include("crpv.territories.urls")),
+    path("ressources/", include("crpv.catalogue.urls")),
     path("gestion/", include("crpv.www.urls_staff")),
     path("gestion/programme/", include("crpv.programme.urls")),
     path("evenements/", include("crpv.events.urls")),
     path("gestion/evenements/", include("crpv.events.urls_staff")),
+    path("gestion/contacts/", include("crpv.contacts.urls")),
     path("mes-donnees/", include("crpv.contacts.urls_public")),
     path("gestion/panorama/", include("crpv.contacts.urls_panorama")),
     path("oai", include("crpv.catalogue.urls_oai")),
+    path("gestion/desherbage/", include("crpv.catalogue.urls_weeding")),
     path(
         "connexion/",
         login_not_required(

@@ -60,13 +60,11 @@ def pytest_sessionfinish(session, exitstatus):
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Public pages are cached: each test starts from an empty cache."""
-    from django.core.cache import caches
+    from django.core.cache import cache
 
-    for alias in ("default", "shared"):
-        caches[alias].clear()
+    cache.clear()
     yield
-    for alias in ("default", "shared"):
-        caches[alias].clear()
+    cache.clear()
 
 
 @pytest.fixture
