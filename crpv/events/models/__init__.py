@@ -1,3 +1,10 @@
+from .attendance import (
+    Attendance,
+    AttendanceRules,
+    AttendanceSource,
+    AttestationRun,
+    AttestationRunStatus,
+)
 from .choices import (
     SEAT_STATUSES,
     EventFormat,
@@ -20,9 +27,15 @@ from .events import (
     validate_document,
 )
 from .registrations import Invitation, Registration
+from .surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyQuestionKind, SurveyResponse
 
 __all__ = [
     "SEAT_STATUSES",
+    "Attendance",
+    "AttendanceRules",
+    "AttendanceSource",
+    "AttestationRun",
+    "AttestationRunStatus",
     "Event",
     "EventDocument",
     "EventFormat",
@@ -38,6 +51,11 @@ __all__ = [
     "RegistrationSource",
     "RegistrationStatus",
     "Session",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyQuestion",
+    "SurveyQuestionKind",
+    "SurveyResponse",
     "Team",
     "count_half_days",
     "validate_document",
