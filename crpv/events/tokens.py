@@ -16,6 +16,8 @@ PURPOSES = {
     "offer": datetime.timedelta(days=30),
     "invitation": datetime.timedelta(days=365),
     "team": datetime.timedelta(days=400),
+    "attestation": datetime.timedelta(days=1100),
+    "survey": datetime.timedelta(days=120),
 }
 
 

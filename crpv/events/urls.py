@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "events"
 urlpatterns = [
+    path("", include("crpv.events.urls_surveys")),
     path("inscription/<str:token>/", views.registration_status, name="registration_status"),
     path("annulation/<str:token>/", views.cancel, name="cancel"),
     path("place-proposee/<str:token>/", views.offer, name="offer"),

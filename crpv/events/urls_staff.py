@@ -1,9 +1,10 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views_staff
 
 app_name = "events_staff"
 urlpatterns = [
+    path("", include("crpv.events.urls_attendance")),
     path("", views_staff.event_list, name="list"),
     path("<int:pk>/inscriptions/", views_staff.registrations, name="registrations"),
     path("<int:pk>/invitations/", views_staff.invite, name="invite"),
