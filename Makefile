@@ -34,6 +34,7 @@ node: node_modules/.installed
 demo-data: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_referentiel
+	$(PY) manage.py load_demo_contacts --count 2000 --seed 2025
 	$(PY) manage.py import_programme ../shared/seeds/programme-2025-irev.txt --year 2025
 	$(PY) manage.py create_demo_staff
 

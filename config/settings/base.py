@@ -192,7 +192,13 @@ CRPV_IMPORT_MAX_ZIP_RATIO = env.int("CRPV_IMPORT_MAX_ZIP_RATIO", default=200)
 
 # --- Cache ------------------------------------------------------------------
 # Local memory per process by default; redis://127.0.0.1:6379/1 to share one.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://crpv")}
+CACHES = {
+    "default": env.cache("CACHE_URL", default="locmemcache://crpv"),
+    # Values the web processes and the task worker must all see (progress of a
+    # background import or PDF batch): a cache shared between processes. Files
+    # under var/ on one machine; redis://… when there are several.
+    "shared": env.cache("SHARED_CACHE_URL", default=f"filecache://{BASE_DIR / 'var' / 'cache'}"),
+}
 # Public pages (territories, home, sources) are served from the cache for this
 # many seconds: staff edits show on them after at most this delay.
 CRPV_PUBLIC_CACHE_SECONDS = env.int("CRPV_PUBLIC_CACHE_SECONDS", default=300)

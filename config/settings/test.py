@@ -19,3 +19,7 @@ STORAGES = {
 # Off by default so that each app's tests log staff in simply; the two-factor
 # tests in tests/users/ switch it on.
 CRPV_STAFF_2FA = env.bool("CRPV_STAFF_2FA", default=False)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "crpv-test"},
+    "shared": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "crpv-test-shared"},
+}

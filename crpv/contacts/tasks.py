@@ -8,7 +8,7 @@ the final report and the error file on the `ContactImport` row.
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django_tasks import task
@@ -131,7 +131,7 @@ def run_contact_import(contact_import_id: int):
     key = progress_key(contact_import.pk)
 
     def progress(done, total):
-        cache.set(key, (done, total), 3600)
+        caches["shared"].set(key, (done, total), 3600)
 
     options = contact_import.options or {}
     try:
@@ -158,7 +158,7 @@ def run_contact_import(contact_import_id: int):
         if report.errors:
             contact_import.error_file.save("erreurs.csv", ContentFile(report.error_file_bytes()), save=False)
         contact_import.save()
-    cache.delete(key)
+    caches["shared"].delete(key)
     return contact_import.report["summary"]
 
 

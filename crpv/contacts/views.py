@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -455,7 +455,7 @@ def import_preview(request, pk):
 
 
 def _progress_context(contact_import):
-    done, total = cache.get(tasks.progress_key(contact_import.pk)) or (0, 0)
+    done, total = caches["shared"].get(tasks.progress_key(contact_import.pk)) or (0, 0)
     if contact_import.is_finished:
         done = total = max(contact_import.rows_total, 1)
     percent = round(100 * done / total) if total else 0

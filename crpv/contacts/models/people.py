@@ -80,6 +80,7 @@ class Person(TimeStampedModel):
         verbose_name = "personne"
         verbose_name_plural = "personnes"
         ordering = ["last_name", "first_name", "pk"]
+        indexes = [models.Index(fields=["last_name", "first_name", "id"], name="contacts_person_order")]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
