@@ -369,11 +369,16 @@ def list_items(root, base_url, request):
         moment, pk = datetime.datetime.fromisoformat(state["after"][0]), state["after"][1]
         records = records.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
     size = page_size()
+    # Two steps: the page's keys by the cursor (one indexed, narrow query), then those rows with
+    # their prefetches; prefetching on the cursor query itself made the engine sort wide rows.
+    keys = list(records.values_list("pk", flat=True)[: size + 1])
+    wanted = exposed_records().filter(pk__in=keys)
     if verb == "ListRecords":
-        records = records.for_export()
+        wanted = wanted.for_export()
     else:
-        records = records.only("pk", "updated_at", "deleted_at", "record_type", "themes", "shared_with_reci")
-    page = list(records[: size + 1])
+        wanted = wanted.only("pk", "updated_at", "deleted_at", "record_type", "themes", "shared_with_reci")
+    by_pk = {r.pk: r for r in wanted}
+    page = [by_pk[pk] for pk in keys if pk in by_pk]
     if not page:
         raise OaiError("noRecordsMatch", "aucune notice ne répond à la demande")
     more, page = len(page) > size, page[:size]
