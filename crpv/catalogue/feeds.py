@@ -17,7 +17,10 @@ class RecordFeed(Feed):
         return str(item)
 
     def item_description(self, item):
-        parts = [", ".join(str(a.agent) for a in item.authorships.all()), item.publisher]
+        authorships = getattr(item, "page_authorships", None)
+        if authorships is None:
+            authorships = item.authorships.all()
+        parts = [", ".join(str(a.agent) for a in authorships), item.publisher]
         head = " — ".join(p for p in parts if p)
         return "\n".join(p for p in [head, Truncator(item.abstract).words(80)] if p)
 
@@ -28,7 +31,7 @@ class RecordFeed(Feed):
         return item.created_at
 
     def item_categories(self, item):
-        return [c.pref_label for c in item.subjects.all()]
+        return [theme for theme in item.themes or [] if isinstance(theme, str)]
 
 
 class NewRecordsFeed(RecordFeed):

@@ -10,7 +10,7 @@ filters run on the whole catalogue and the database sorts.
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from ..formats.base import RECORD_TYPES
 from ..models import Attachment, Authorship, Copy, Record
@@ -179,7 +179,14 @@ def search_records(
     paginator = Paginator(ids, per_page)
     page_obj = paginator.get_page(page)
     page_ids = list(page_obj.object_list)
-    by_id = Record.objects.filter(pk__in=page_ids).for_display().in_bulk()
+    # to_attr: no per-record queryset for the prefetch (the page's largest Python cost otherwise).
+    by_id = (
+        Record.objects.filter(pk__in=page_ids)
+        .prefetch_related(
+            Prefetch("authorships", queryset=Authorship.objects.select_related("agent"), to_attr="page_authorships")
+        )
+        .in_bulk()
+    )
     records = [by_id[pk] for pk in page_ids if pk in by_id]
     stems, prefixes = positive_terms(tree)
     for record in records:

@@ -1,6 +1,7 @@
 """Highlighted titles and excerpts: every word the query looks for in `<mark>`, everything else escaped."""
 
 import re
+from functools import lru_cache
 
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -10,15 +11,14 @@ from .text import stem, words
 _SEGMENT = re.compile(r"[^\W_]+|[\W_]+")
 
 
+@lru_cache(maxsize=50_000)
+def _forms(word):
+    """(folded word, stem) pairs of one word of text."""
+    return tuple((w, stem(w)) for w in words(word))
+
+
 def _matches(word, stems, prefixes):
-    folded = words(word)
-    if not folded:
-        return False
-    for w in folded:
-        s = stem(w)
-        if s in stems or any(w.startswith(p) or s.startswith(p) for p in prefixes):
-            return True
-    return False
+    return any(s in stems or any(w.startswith(p) or s.startswith(p) for p in prefixes) for w, s in _forms(word))
 
 
 def _render(segments, flags):

@@ -162,7 +162,8 @@ class Command(BaseCommand):
                 continue
             abstract = (
                 f"Cette publication traite de {subject} et de {rng.choice(SUBJECT_WORDS[second])}. "
-                f"Elle s'appuie sur des enquêtes auprès des habitants et des professionnels de la politique de la ville."
+                "Elle s'appuie sur des enquêtes auprès des habitants et des professionnels "
+                "de la politique de la ville."
             )
             record = Record.objects.create(
                 record_type=rng.choice(types),
