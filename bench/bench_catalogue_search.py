@@ -1,0 +1,198 @@
+"""Benchmark the catalogue's full-text search against the raw engine query, on a throwaway database.
+
+    .venv/bin/python bench/bench_catalogue_search.py                          # SQLite, 200 000 records
+    .venv/bin/python bench/bench_catalogue_search.py --engine postgresql      # database crpv_bench_cat
+    .venv/bin/python bench/bench_catalogue_search.py --big                    # 1 000 000 records
+
+The corpus is the synthetic French one of research/engine-bounds/gen_corpus.py
+(title 8 words + abstract 30 words, Zipf vocabulary), inserted with raw
+multi-row INSERTs. Figures, each with its bound measured in the same run:
+(a) full reindex (read + stem + load) vs the engine loading the same prepared
+    documents — target 1 000 000 records ≤ 60 s;
+(b) search p95 for selective queries (records hydrated, no facets) vs the raw
+    engine query (MATCH + bm25 top 20 / tsvector @@ + ts_rank_cd top 20) —
+    target ≤ 1.5 × bound + 15 ms;
+(c) facets p95 on the same queries — target ≤ 100 ms;
+(d) a very common term, ranked among the capped candidates — target ≤ 300 ms at 1 000 000.
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import engine_name, p95, report, setup_django  # noqa: E402
+
+BENCH_DB = "crpv_bench_cat"
+GEN_CORPUS = Path("/work/shared/research/engine-bounds/gen_corpus.py")
+SELECTIVE = ["laïcité", "gendarmerie", "sécheresse", "musées", "santé prévention", '"économie sociale"', "inondation*"]
+COMMON = ["politique", "politiques publiques"]
+REPEATS = 15
+THEMES = ["évaluation", "emploi", "santé", "logement", "éducation", "jeunesse", "citoyenneté", "culture"]
+
+
+def prepare_database(engine):
+    if engine == "sqlite":
+        directory = tempfile.mkdtemp(prefix="crpv-bench-cat-")
+        os.environ["DATABASE_URL"] = f"sqlite:///{directory}/bench.sqlite3"
+        return lambda: shutil.rmtree(directory, ignore_errors=True)
+    import psycopg
+
+    server = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+    os.environ["DATABASE_URL"] = urlunsplit(urlsplit(server)._replace(path=f"/{BENCH_DB}"))
+
+    def cleanup():
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
+
+    return cleanup
+
+
+def load_corpus(count):
+    from django.db import transaction
+
+    from crpv.catalogue.models import Record, title_key
+    from crpv.catalogue.operations import _insert
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "corpus.tsv"
+        subprocess.run([sys.executable, str(GEN_CORPUS), str(count), str(path)], check=True)
+        start = time.perf_counter()
+        batch = []
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                number, title, abstract = line.rstrip("\n").split("\t")
+                n = int(number)
+                record = Record(
+                    record_type=("ouvrage", "rapport", "article", "fiche")[n % 4],
+                    title=title,
+                    abstract=abstract,
+                    publication_year=1990 + n % 36,
+                    themes=[THEMES[n % len(THEMES)], THEMES[(n // 7) % len(THEMES)]],
+                    visibility="staff" if n % 50 == 0 else "public",
+                )
+                record.title_key = title_key(title)
+                batch.append(record)
+                if len(batch) == 20000:
+                    with transaction.atomic():
+                        _insert(Record, batch)
+                    batch = []
+        if batch:
+            with transaction.atomic():
+                _insert(Record, batch)
+    print(f"{count} notices insérées en {time.perf_counter() - start:.1f} s")
+
+
+def bench_reindex():
+    from django.db import connection, transaction
+
+    from crpv.catalogue.search import reindex_all
+    from crpv.catalogue.search.backends import get_backend
+    from crpv.catalogue.search.index import _concept_texts, _documents
+
+    start = time.perf_counter()
+    total = reindex_all()
+    ours = time.perf_counter() - start
+    documents = list(_documents("1 = 1", [], _concept_texts()))
+    backend = get_backend()
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        backend.start_rebuild(cursor)
+        backend.load(cursor, documents)
+        backend.finish_rebuild(cursor)
+    bound = time.perf_counter() - start
+    report(f"(a) full reindex of {total} records", ours, bound, "s", "target: 10^6 ≤ 60 s")
+
+
+def sample(fn, repeats=REPEATS):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+def bench_search(count):
+    from crpv.catalogue.models import Record
+    from crpv.catalogue.search import search_records
+    from crpv.catalogue.search.backends import get_backend
+    from crpv.catalogue.search.engine import compute_facets
+    from crpv.catalogue.search.query import compile_query
+
+    backend = get_backend()
+    public = Record.objects.public()
+
+    def ours(query, facets=False):
+        def run():
+            results = search_records(public, query, with_facets=facets)
+            for record in results.records:
+                _ = (record.title_html, record.excerpt, record.page_authorships)
+
+        return run
+
+    ours_all, bound_all = [], []
+    for query in SELECTIVE:
+        tree = compile_query(query)
+        matches = len(backend.candidates(tree, 10**7))
+        bound = p95(sample(lambda tree=tree: backend.raw_top(tree, 20)))
+        mine = p95(sample(ours(query)))
+        ours_all.append(mine)
+        bound_all.append(bound)
+        target = 1.5 * bound + 15
+        report(f"(b) search {query!r} ({matches} matches) p95", mine, bound, "ms", f"target ≤ {target:.1f} ms")
+    for query in SELECTIVE:
+        tree = compile_query(query)
+        ids = dict(backend.candidates(tree, 5000))
+        matching = public.filter(pk__in=backend.id_list(ids))
+        facets = p95(
+            sample(lambda matching=matching: compute_facets(matching, __import__("crpv").catalogue.search.Filters()))
+        )
+        report(f"(c) facets {query!r} p95", facets, 100, "ms", "target ≤ 100 ms (bound column = target)")
+    for query in COMMON:
+        tree = compile_query(query)
+        matches = len(backend.candidates(tree, 10**7))
+        bound = p95(sample(lambda tree=tree: backend.raw_top(tree, 20), repeats=7))
+        mine = p95(sample(ours(query), repeats=7))
+        report(
+            f"(d) common {query!r} ({matches} matches) p95", mine, bound, "ms", f"target ≤ 300 ms at 10^6 (N={count})"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--big", action="store_true", help="1 000 000 records")
+    args = parser.parse_args()
+    count = 1_000_000 if args.big else args.records
+    cleanup = prepare_database(args.engine)
+    try:
+        setup_django("config.settings.test")
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        print(f"engine: {engine_name()}, {count} records")
+        load_corpus(count)
+        bench_reindex()
+        bench_search(count)
+    finally:
+        cleanup()
+
+
+if __name__ == "__main__":
+    main()
