@@ -1,0 +1,56 @@
+"""The catalogue's public pages in Chromium: axe-core, no CSP violation (JSON-LD data block), htmx filters."""
+
+import pytest
+
+from crpv.catalogue.models import Record
+from tests.catalogue.test_search import build_corpus
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def corpus(transactional_db):
+    return build_corpus()
+
+
+def watch_csp(page):
+    """Script CSP violations (htmx's own inline indicator style is a separate, site-wide matter)."""
+    violations = []
+    page.on(
+        "console",
+        lambda m: (
+            violations.append(m.text) if "Content Security Policy" in m.text and "script-src" in m.text else None
+        ),
+    )
+    return violations
+
+
+def test_search_results_page_has_no_axe_violations(page, live_server, axe, corpus):
+    violations = watch_csp(page)
+    page.goto(live_server.url + "/ressources/?q=discriminations")
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.get_by_role("search").count() == 1
+    assert page.locator("ol.search-results > li").count() == 2
+    assert axe(page) == []
+    # A facet checkbox updates the results through htmx; the status region says how many.
+    page.get_by_label("kit pédagogique (1)").check()
+    page.wait_for_function("document.querySelectorAll('ol.search-results > li').length === 1")
+    assert "1 notice" in page.locator("#statut-recherche").inner_text()
+    assert "type=kit" in page.url
+    assert axe(page) == []
+    assert violations == []
+
+
+def test_record_page_has_no_axe_violations_and_no_csp_violation(page, live_server, axe, corpus):
+    violations = watch_csp(page)
+    record = Record.objects.get(title__startswith="Kit de sensibilisation")
+    page.goto(f"{live_server.url}/ressources/notices/{record.pk}/")
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.locator("script[type='application/ld+json']").count() == 1
+    assert axe(page) == []
+    assert violations == []
+
+
+def test_toolbox_has_no_axe_violations(page, live_server, axe, corpus):
+    page.goto(live_server.url + "/ressources/boite-a-outils/")
+    assert axe(page) == []
