@@ -3,6 +3,8 @@ from django.db import transaction
 
 from . import operations
 from .models import (
+    AttendanceRules,
+    AttestationRun,
     Event,
     EventDocument,
     EventQuestion,
@@ -11,6 +13,8 @@ from .models import (
     Registration,
     RegistrationStatus,
     Session,
+    Survey,
+    SurveyQuestion,
     Team,
 )
 
@@ -43,6 +47,13 @@ class TeamInline(admin.TabularInline):
     raw_id_fields = ["lead"]
 
 
+class AttendanceRulesInline(admin.StackedInline):
+    model = AttendanceRules
+    extra = 0
+    max_num = 1
+    can_delete = False
+
+
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
     list_display = ["title", "format", "mode", "status", "seats_taken", "capacity"]
@@ -52,7 +63,7 @@ class EventAdmin(admin.ModelAdmin):
     readonly_fields = ["seats_taken"]
     filter_horizontal = ["actions", "themes", "partners", "target_networks", "target_departements"]
     raw_id_fields = ["speakers", "target_epcis", "commune"]
-    inlines = [SessionInline, QuestionInline, DocumentInline, TeamInline]
+    inlines = [SessionInline, QuestionInline, DocumentInline, TeamInline, AttendanceRulesInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "format", "mode", "status", "summary", "description"]}),
         ("lieu", {"fields": ["place_name", "address", "commune", "visio_url"]}),
@@ -151,6 +162,32 @@ class InvitationAdmin(admin.ModelAdmin):
     search_fields = ["person__last_name", "person__email"]
     list_select_related = ["person", "event"]
     readonly_fields = [f.name for f in Invitation._meta.concrete_fields if f.name != "id"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class SurveyQuestionInline(admin.TabularInline):
+    model = SurveyQuestion
+    extra = 0
+
+
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    """Surveys are built on the staff page; the admin shows and corrects them."""
+
+    list_display = ["title", "event", "anonymous", "sent_at"]
+    list_filter = ["anonymous"]
+    search_fields = ["title", "event__title"]
+    raw_id_fields = ["event"]
+    inlines = [SurveyQuestionInline]
+
+
+@admin.register(AttestationRun)
+class AttestationRunAdmin(admin.ModelAdmin):
+    list_display = ["event", "status", "done", "total", "created_at", "finished_at"]
+    list_filter = ["status"]
+    readonly_fields = ["event", "requested_by", "status", "total", "done", "archive", "error", "finished_at"]
 
     def has_add_permission(self, request):
         return False
