@@ -41,8 +41,8 @@ class Migration(migrations.Migration):
                 ('file_count', models.PositiveIntegerField(default=0, verbose_name='fichiers lus')),
                 ('total_size', models.PositiveBigIntegerField(default=0, verbose_name='volume lu (octets)')),
                 ('skipped', models.JSONField(blank=True, default=list, verbose_name='éléments ignorés')),
-                ('older_than_years', models.PositiveSmallIntegerField(default=10, verbose_name='« très ancien » au-delà de (années)')),
-                ('larger_than_mb', models.PositiveIntegerField(default=100, verbose_name='« volumineux » au-delà de (Mo)')),
+                ('older_than_years', models.PositiveSmallIntegerField(default=10, verbose_name='seuil « très ancien » (années)')),
+                ('larger_than_mb', models.PositiveIntegerField(default=100, verbose_name='seuil « volumineux » (Mo)')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='lancé par')),
             ],
             options={

@@ -175,8 +175,8 @@ class DigitalScan(models.Model):
     file_count = models.PositiveIntegerField("fichiers lus", default=0)
     total_size = models.PositiveBigIntegerField("volume lu (octets)", default=0)
     skipped = models.JSONField("éléments ignorés", default=list, blank=True)
-    older_than_years = models.PositiveSmallIntegerField("« très ancien » au-delà de (années)", default=10)
-    larger_than_mb = models.PositiveIntegerField("« volumineux » au-delà de (Mo)", default=100)
+    older_than_years = models.PositiveSmallIntegerField("seuil « très ancien » (années)", default=10)
+    larger_than_mb = models.PositiveIntegerField("seuil « volumineux » (Mo)", default=100)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="lancé par",
