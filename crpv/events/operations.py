@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from crpv.contacts.models import LegalBasis, Organisation, Person, Position
@@ -138,11 +139,23 @@ class PersonData:
         return cls(**{k: (data.get(k) or "").strip() for k in cls.__dataclass_fields__})
 
 
+def person_with_email(email):
+    """The person of the base with this (normalised) address, through the unique index on lower(email)."""
+    return (
+        Person.objects.alias(email_ci=Lower("email"))
+        .filter(email_ci=normalise_email(email))
+        .exclude(email="")
+        .order_by()
+        .first()
+    )
+
+
 def find_or_create_person(*, person_data, event=None, acting_user=None, legal_basis=LegalBasis.PUBLIC_TASK):
     """The person of the base with this e-mail, or a new one (with its legal basis).
 
     An existing record is never overwritten from a public form: only its
-    empty fields are filled in.
+    empty fields are filled in. Sets `person.created_here` (True for a new
+    record) so that callers can skip queries a new person cannot need.
     """
     data = PersonData.of(person_data)
     email = normalise_email(data.email)
@@ -150,7 +163,8 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
         raise InvalidPersonData("Adresse électronique invalide.")
     if any("\n" in v or "\r" in v for v in (data.first_name, data.last_name, data.function_title)):
         raise InvalidPersonData("Les noms ne peuvent pas contenir de retour à la ligne.")
-    person = Person.objects.with_email(email).first()
+    person = person_with_email(email)
+    created = False
     if person is None:
         if not data.last_name:
             raise InvalidPersonData("Le nom est obligatoire.")
@@ -165,9 +179,13 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
                     source=f"inscription à « {event} »"[:200] if event else "inscription à un événement",
                 )
         except IntegrityError:  # the same address created by a concurrent request
-            person = Person.objects.with_email(email).get()
+            person = person_with_email(email)
         else:
-            AuditEntry.record(acting_user, "contacts.person_created_by_registration", person, legal_basis=legal_basis)
+            created = True
+            if event is None:  # a registration records the creation in its own audit entry
+                AuditEntry.record(
+                    acting_user, "contacts.person_created_by_registration", person, legal_basis=legal_basis
+                )
     else:
         changed = []
         for field in ("first_name", "last_name", "function_title"):
@@ -176,19 +194,25 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
                 changed.append(field)
         if changed:
             person.save(update_fields=[*changed, "folded_name", "email", "updated_at"])
-    if data.organisation_name and not person.positions.current().exists():
+    if data.organisation_name and (created or not person.positions.current().exists()):
         # Only an exact (folded) name match: a free-text structure never creates one.
         organisation = (
             Organisation.objects.filter(folded_name=fold(data.organisation_name)[:250]).order_by("pk").first()
         )
         if organisation is not None:
-            Position.objects.get_or_create(person=person, organisation=organisation, end_date=None)
+            if created:
+                Position.objects.create(person=person, organisation=organisation)
+            else:
+                Position.objects.get_or_create(person=person, organisation=organisation, end_date=None)
+    person.created_here = created
     return person
 
 
 def _apply_answers_to_person(person, event, answers, *, overwrite):
     """Copy answers to the person's record where a question says so."""
     changed = []
+    if not answers:
+        return changed
     for question in event.questions.all():
         if question.person_field in ("", PersonField.NONE):
             continue
@@ -248,7 +272,8 @@ def register_participant(
         raise RegistrationClosed("Cette équipe ne participe pas à cet événement.")
 
     person = find_or_create_person(person_data=person_data, event=event, acting_user=acting_user)
-    existing = Registration.objects.filter(event=event, person=person).first()
+    # A person created in this transaction cannot be registered yet: no lookup.
+    existing = None if person.created_here else Registration.objects.filter(event=event, person=person).first()
     if existing is not None and existing.is_active:
         raise AlreadyRegistered(_already_message(existing))
 
@@ -281,9 +306,10 @@ def register_participant(
 
         registration.key = new_key()
     try:
-        with transaction.atomic():
-            registration.save()
-    except IntegrityError as exc:  # the same person registered by a concurrent request
+        # No savepoint: on a duplicate (a concurrent request registered the
+        # same person) the whole transaction is rolled back, seat included.
+        registration.save()
+    except IntegrityError as exc:
         raise AlreadyRegistered("Vous êtes déjà inscrit·e à cet événement.") from exc
 
     overwrite = source in (RegistrationSource.INVITATION, RegistrationSource.STAFF, RegistrationSource.TEAM)
@@ -293,9 +319,10 @@ def register_participant(
         invitation.responded_at = now
         invitation.registration = registration
         invitation.save(update_fields=["response", "responded_at", "registration", "updated_at"])
-    AuditEntry.record(
-        acting_user, "events.registration_created", registration, status=status, source=source, event=event.pk
-    )
+    details = {"status": status, "source": source, "event": event.pk}
+    if person.created_here:  # one audit entry: the new record and its legal basis are noted here
+        details.update(person_created=person.pk, legal_basis=person.legal_basis)
+    AuditEntry.record(acting_user, "events.registration_created", registration, **details)
     _send_after_commit(registration, _mail_kind_for(status))
     return registration
 
@@ -504,7 +531,10 @@ def replace_participant(*, registration, person_data, acting_user=None, register
     registration.cancelled_at = now
     registration.replaced_by = replacement
     registration.save(update_fields=["status", "cancelled_at", "replaced_by", "updated_at"])
-    AuditEntry.record(acting_user, "events.participant_replaced", registration, replacement=replacement.pk)
+    details = {"replacement": replacement.pk}
+    if colleague.created_here:
+        details.update(person_created=colleague.pk, legal_basis=colleague.legal_basis)
+    AuditEntry.record(acting_user, "events.participant_replaced", registration, **details)
     _send_after_commit(
         replacement, "confirmation" if replacement.status == RegistrationStatus.CONFIRMED else "pending"
     )
@@ -614,3 +644,26 @@ def send_reminders(*, within=datetime.timedelta(days=2), now=None, dry_run=False
                 _send_after_commit(registration, "reminder")
                 sent.append(pk)
     return sent
+
+
+# --- documents after the event -------------------------------------------------------------
+
+
+@transaction.atomic
+def add_event_document(*, event, title, file, public=True, acting_user):
+    """Attach a document (slides, synthèse…) to the event; shown on its public page when `public`."""
+    from .models import EventDocument
+
+    document = EventDocument(event=event, title=title, file=file, public=public)
+    document.save()
+    AuditEntry.record(acting_user, "events.document_added", document, event=event.pk, public=public)
+    return document
+
+
+@transaction.atomic
+def remove_event_document(*, document, acting_user):
+    name, event_id = document.file.name, document.event_id
+    AuditEntry.record(acting_user, "events.document_removed", document, event=event_id)
+    document.delete()
+    storage = document.file.storage
+    transaction.on_commit(lambda: storage.delete(name))
