@@ -1,9 +1,14 @@
+from pathlib import PurePath
+
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
-from crpv.contacts.models import Network
+from crpv.contacts.models import Network, Theme
+from crpv.territories.models import Departement
 
-from .models import QuestionKind
+from .models import Event, EventDocument, EventFormat, EventMode, QuestionKind
 
 NO_NEWLINE = "Ce champ ne peut pas contenir de retour à la ligne."
 
@@ -144,4 +149,141 @@ class InviteForm(AccessibleErrorsMixin, forms.Form):
         cleaned = super().clean()
         if not cleaned.get("emails") and not cleaned.get("network") and not self.errors:
             raise ValidationError("Indiquez des adresses ou choisissez un réseau.")
+        return cleaned
+
+
+# --- public agenda -----------------------------------------------------------------
+
+
+class AgendaFilterForm(forms.Form):
+    """Filters of the public agenda (a GET form: works without JavaScript)."""
+
+    format = forms.ChoiceField(label="Format", required=False)
+    mode = forms.ChoiceField(label="Modalité", required=False)
+    theme = forms.ModelChoiceField(
+        label="Thématique", queryset=Theme.objects.none(), required=False, to_field_name="slug", empty_label="toutes"
+    )
+    territoire = forms.ModelChoiceField(
+        label="Département",
+        queryset=Departement.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label="tous",
+        help_text="Événements organisés dans ce département ou qui s'adressent à ses acteurs.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = [("", "tous"), *EventFormat.choices]
+        self.fields["mode"].choices = [("", "toutes"), *EventMode.choices]
+        self.fields["theme"].queryset = Theme.objects.order_by("name")
+        region = settings.CRPV_CENTRE["region_code"]
+        self.fields["territoire"].queryset = Departement.objects.filter(region__code=region).order_by("code")
+
+    def filter(self, events):
+        """The events that match the valid filters (invalid ones are ignored)."""
+        data = self.cleaned_data if self.is_valid() else {}
+        if data.get("format"):
+            events = events.filter(format=data["format"])
+        if data.get("mode"):
+            events = events.filter(mode=data["mode"])
+        if data.get("theme"):
+            events = events.filter(pk__in=Event.themes.through.objects.filter(theme=data["theme"]).values("event_id"))
+        if data.get("territoire"):
+            code = data["territoire"].code
+            matching = Event.objects.filter(
+                Q(target_departements__code=code)
+                | Q(commune__departement__code=code)
+                | Q(target_epcis__departements__code=code)
+            ).values("pk")
+            events = events.filter(pk__in=matching)
+        return events
+
+    @property
+    def active(self):
+        return self.is_valid() and any(self.cleaned_data.values())
+
+    def selects(self):
+        """The filters as plain data for the template: Django's select widget renders
+        one template per option, which made most of the agenda's rendering time."""
+        out = []
+        for name in self.fields:
+            bound = self[name]
+            field = self.fields[name]
+            if isinstance(field, forms.ModelChoiceField):
+                rows = list(field.queryset.values_list(field.to_field_name, "name"))
+                labels = (f"{n} ({k})" if field.to_field_name == "code" else n for k, n in rows)
+                options = [("", field.empty_label), *zip((k for k, _ in rows), labels, strict=True)]
+            else:
+                options = list(field.choices)
+            current = str(bound.data or "") if self.is_bound else ""
+            out.append(
+                {
+                    "id": bound.auto_id,
+                    "name": bound.html_name,
+                    "label": field.label,
+                    "help": field.help_text,
+                    "options": [(str(v), label, str(v) == current) for v, label in options],
+                }
+            )
+        return out
+
+
+# --- staff: documents after the event ------------------------------------------------------
+
+# What the staff may attach, by extension, with the first bytes each format starts with.
+ZIP_MAGIC = b"PK\x03\x04"
+UPLOAD_SIGNATURES = {
+    ".pdf": (b"%PDF-",),
+    ".odp": (ZIP_MAGIC,),
+    ".pptx": (ZIP_MAGIC,),
+    ".docx": (ZIP_MAGIC,),
+    ".odt": (ZIP_MAGIC,),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+}
+
+
+class EventDocumentForm(AccessibleErrorsMixin, forms.ModelForm):
+    """A document shown on the event's page once it is over (slides, synthèse, photos)."""
+
+    class Meta:
+        model = EventDocument
+        fields = ["title", "file", "public"]
+        help_texts = {
+            "file": "PDF, présentation (ODP, PPTX), texte (DOCX, ODT) ou image (PNG, JPEG) ; "
+            f"{settings.CRPV_MAX_UPLOAD_MB} Mo au plus.",
+        }
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        suffix = PurePath(upload.name).suffix.lower()
+        if suffix not in UPLOAD_SIGNATURES:
+            raise ValidationError(
+                "Type de fichier refusé : PDF, ODP, PPTX, DOCX, ODT, PNG ou JPEG seulement.", code="bad_extension"
+            )
+        if upload.size > settings.CRPV_MAX_UPLOAD_MB * 1024 * 1024:
+            raise ValidationError(
+                f"Le fichier dépasse la taille maximale ({settings.CRPV_MAX_UPLOAD_MB} Mo).", code="too_large"
+            )
+        upload.seek(0)
+        head = upload.read(16)
+        upload.seek(0)
+        if not head.startswith(UPLOAD_SIGNATURES[suffix]):
+            raise ValidationError("Le contenu du fichier ne correspond pas à son extension.", code="bad_content")
+        return upload
+
+
+# --- staff: counts over a period ---------------------------------------------------------------
+
+
+class StatsPeriodForm(forms.Form):
+    debut = forms.DateField(label="Du", widget=forms.DateInput(attrs={"type": "date"}))
+    fin = forms.DateField(label="Au (inclus)", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("debut") and cleaned.get("fin") and cleaned["fin"] < cleaned["debut"]:
+            raise ValidationError("La fin de la période précède son début.")
         return cleaned

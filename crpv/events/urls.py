@@ -5,6 +5,10 @@ from . import views
 app_name = "events"
 urlpatterns = [
     path("", include("crpv.events.urls_surveys")),
+    path("", views.agenda, name="agenda"),
+    path("passes/", views.past, name="past"),
+    path("agenda.ics", views.ical, name="ical"),
+    path("themes/<slug:slug>.ics", views.theme_ical, name="theme_ical"),
     path("inscription/<str:token>/", views.registration_status, name="registration_status"),
     path("annulation/<str:token>/", views.cancel, name="cancel"),
     path("place-proposee/<str:token>/", views.offer, name="offer"),

@@ -1,12 +1,23 @@
-"""Public pages: event, registration, signed links (cancel, offer, invitation, team)."""
+"""Public pages: agenda, iCal feeds, event, registration, signed links (cancel, offer, invitation, team)."""
 
+from pathlib import PurePath
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from crpv.contacts.models import Theme
+from crpv.core.views import public_page
 
 from . import operations
-from .forms import RegistrationForm, ReplacementForm, TeamMemberForm
+from .feeds import agenda_calendar, as_json_ld, event_structured_data, feed_sessions, site_url
+from .forms import AgendaFilterForm, RegistrationForm, ReplacementForm, TeamMemberForm
 from .models import (
     Event,
     EventDocument,
@@ -19,6 +30,103 @@ from .models import (
     Team,
 )
 from .tokens import BadToken, make_token, read_token
+
+AGENDA_PAGE_SIZE = 20
+
+# Documents after the event, grouped by what they are (known from the file's extension).
+DOCUMENT_KINDS = [
+    ("Présentations", {".odp", ".pptx"}),
+    ("Synthèses et documents", {".pdf", ".odt", ".docx", ".txt"}),
+    ("Tableaux", {".ods", ".xlsx"}),
+    ("Images", {".png", ".jpg", ".jpeg"}),
+]
+
+
+def documents_by_kind(documents):
+    """[(label, [documents])] in a fixed order, empty groups left out."""
+    groups = {label: [] for label, _ in DOCUMENT_KINDS}
+    for document in documents:
+        suffix = PurePath(document.file.name).suffix.lower()
+        label = next((lbl for lbl, suffixes in DOCUMENT_KINDS if suffix in suffixes), "Synthèses et documents")
+        groups[label].append(document)
+    return [(label, docs) for label, docs in groups.items() if docs]
+
+
+# --- agenda --------------------------------------------------------------------------------
+
+
+def _agenda(request, *, past):
+    """Upcoming (or past) published events, filtered, 20 a page, in a constant number of queries.
+
+    Not served from the page cache (ADR 0003): the upcoming list shows
+    whether an event is full, which changes by the minute.
+    """
+    form = AgendaFilterForm(request.GET or None)
+    events = Event.objects.published()
+    events = form.filter(events) if form.is_bound else events
+    events = events.past() if past else events.upcoming()
+    sessions = Prefetch("sessions", queryset=Session.objects.filter(cancelled=False).order_by("starts_at", "pk"))
+    prefetches = [sessions, "themes"]
+    if past:
+        prefetches.append(
+            Prefetch("documents", queryset=EventDocument.objects.filter(public=True).order_by("title", "pk"))
+        )
+    # Page through a narrow query (ids and dates only): grouping and sorting
+    # whole event rows costs ~40 ms at 2 000 events on SQLite; then read the
+    # page's 20 events in full.
+    page = Paginator(events.values_list("pk", flat=True), AGENDA_PAGE_SIZE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    full = events.filter(pk__in=ids).select_related("commune").prefetch_related(*prefetches).in_bulk(ids)
+    page.object_list = [full[pk] for pk in ids if pk in full]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "selects": [] if request.htmx else form.selects(),
+        "page": page,
+        "past": past,
+        "query": query.urlencode(),
+        "items": [(event, documents_by_kind(event.documents.all()) if past else []) for event in page.object_list],
+    }
+    template = "events/_agenda_results.html" if request.htmx else "events/agenda.html"
+    return render(request, template, context)
+
+
+@login_not_required
+@require_GET
+@vary_on_headers("HX-Request")
+def agenda(request):
+    return _agenda(request, past=False)
+
+
+@login_not_required
+@require_GET
+@vary_on_headers("HX-Request")
+def past(request):
+    return _agenda(request, past=True)
+
+
+def _ical_response(sessions, name, request, filename):
+    body = agenda_calendar(list(sessions), name=name, base_url=site_url(request))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@public_page
+def ical(request):
+    """Every published event's sessions (iCalendar feed, no visio link)."""
+    return _ical_response(feed_sessions(), f"Agenda — {settings.CRPV_CENTRE['name']}", request, "agenda.ics")
+
+
+@public_page
+def theme_ical(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    name = f"Agenda — {settings.CRPV_CENTRE['name']} — {theme.name}"
+    return _ical_response(feed_sessions(theme=theme), name, request, f"agenda-{theme.slug}.ics")
+
+
+# --- event page ------------------------------------------------------------------------------
 
 
 def _bad_link(request, error, status=400):
@@ -38,16 +146,21 @@ def _from_token(request, purpose, token, queryset):
 
 
 def _event_queryset():
-    return Event.objects.exclude(status=EventStatus.DRAFT).prefetch_related(
-        Prefetch("sessions", queryset=Session.objects.order_by("starts_at", "pk")),
-        Prefetch("documents", queryset=EventDocument.objects.filter(public=True)),
-        "actions__axis",
-        "partners",
-        "themes",
-        "questions",
-        "target_networks",
-        "target_departements",
-        "target_epcis",
+    return (
+        Event.objects.exclude(status=EventStatus.DRAFT)
+        .with_dates()
+        .select_related("commune")
+        .prefetch_related(
+            Prefetch("sessions", queryset=Session.objects.order_by("starts_at", "pk")),
+            Prefetch("documents", queryset=EventDocument.objects.filter(public=True)),
+            "actions__axis",
+            "partners",
+            "themes",
+            "questions",
+            "target_networks",
+            "target_departements",
+            "target_epcis",
+        )
     )
 
 
@@ -55,32 +168,71 @@ def _status_redirect(registration):
     return redirect("events:registration_status", token=make_token("status", registration.key))
 
 
-@login_not_required
-@require_http_methods(["GET", "POST"])
-def detail(request, slug):
-    event = get_object_or_404(_event_queryset(), slug=slug)
+def _closed_reason(event):
+    """Why the public form is not shown, or "" (`event` annotated by `with_dates()`)."""
     closed = event.registration_closed_reason()
+    if not closed and event.last_end is not None and event.last_end < timezone.now():
+        closed = "Cet événement a eu lieu : les inscriptions sont closes."
     if not closed and event.invitation_only:
         closed = "Cet événement est sur invitation : l'inscription se fait par le lien personnel reçu par courriel."
     if not closed and event.team_registration:
         closed = "Les inscriptions se font par équipe de territoire, par le lien envoyé à chaque référent·e."
-    form = None
-    if not closed:
-        form = RegistrationForm(request.POST or None, event=event)
-        if request.method == "POST" and form.is_valid() and not form.is_robot:
-            try:
-                registration = operations.register_participant(
-                    event=event, person_data=form.person_data(), answers=form.answers(), acting_user=request.user
-                )
-            except operations.RegistrationError as error:
-                form.add_error(None, error.message)
-            else:
-                return _status_redirect(registration)
-        elif request.method == "POST" and form.is_robot:
-            form.add_error(None, "Votre envoi n'a pas pu être traité. Réessayez sans remplir le champ caché.")
-    elif request.method == "POST":
-        return render(request, "events/detail.html", {"event": event, "closed": closed, "form": None}, status=409)
-    return render(request, "events/detail.html", {"event": event, "closed": closed, "form": form})
+    return closed
+
+
+def _render_detail(request, event, form, closed, status=200):
+    """The event page; `event` comes from `_event_queryset()` (everything it shows, prefetched)."""
+    documents = list(event.documents.all())
+    past = event.last_end is not None and event.last_end < timezone.now()
+    context = {
+        "event": event,
+        "closed": closed,
+        "form": form,
+        "past": past,
+        "document_groups": documents_by_kind(documents),
+        "json_ld": as_json_ld(event_structured_data(event, base_url=site_url(request))),
+    }
+    return render(request, "events/detail.html", context, status=status)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def detail(request, slug):
+    """The event page and its registration form.
+
+    A POST reads only what registering needs (the event and its questions);
+    the page's display data is loaded only to show the form again with its
+    errors. Success redirects (PRG) to the light status page.
+    """
+    if request.method == "POST":
+        return _register(request, slug)
+    event = get_object_or_404(_event_queryset(), slug=slug)
+    closed = _closed_reason(event)
+    form = None if closed else RegistrationForm(event=event)
+    return _render_detail(request, event, form, closed)
+
+
+def _register(request, slug):
+    event = get_object_or_404(
+        Event.objects.exclude(status=EventStatus.DRAFT).with_dates().prefetch_related("questions"), slug=slug
+    )
+    closed = _closed_reason(event)
+    if closed:
+        return _render_detail(request, get_object_or_404(_event_queryset(), pk=event.pk), None, closed, status=409)
+    form = RegistrationForm(request.POST, event=event)
+    if form.is_valid() and not form.is_robot:
+        try:
+            registration = operations.register_participant(
+                event=event, person_data=form.person_data(), answers=form.answers(), acting_user=request.user
+            )
+        except operations.RegistrationError as error:
+            form.add_error(None, error.message)
+        else:
+            return _status_redirect(registration)
+    elif form.is_robot:
+        form.add_error(None, "Votre envoi n'a pas pu être traité. Réessayez sans remplir le champ caché.")
+    full = get_object_or_404(_event_queryset(), pk=event.pk)
+    return _render_detail(request, full, form, "")
 
 
 @login_not_required
