@@ -1,4 +1,6 @@
-"""Staff pages: registrations per event, approval, invitations."""
+"""Staff pages: registrations per event, approval, invitations, documents, counts."""
+
+import datetime
 
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
@@ -8,10 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from crpv.contacts.models import Membership, Person
+from crpv.core.exports import csv_response, xlsx_response
 
-from . import operations
-from .forms import InviteForm
-from .models import SEAT_STATUSES, Event, Invitation, Registration, RegistrationStatus
+from . import operations, stats
+from .forms import EventDocumentForm, InviteForm, StatsPeriodForm
+from .models import SEAT_STATUSES, Event, EventDocument, Invitation, Registration, RegistrationStatus
 from .tokens import make_token
 
 
@@ -126,3 +129,96 @@ def remind(request, pk):
     reminded = operations.remind_invitations(event=event, acting_user=request.user)
     messages.success(request, f"{len(reminded)} relance(s) envoyée(s) aux personnes sans réponse.")
     return redirect("events_staff:registrations", pk=event.pk)
+
+
+# --- documents after the event ---------------------------------------------------------------
+
+
+@staff_member_required
+@permission_required("events.add_eventdocument", raise_exception=True)
+@require_http_methods(["GET", "POST"])
+def documents(request, pk):
+    event = get_object_or_404(Event, pk=pk)
+    form = EventDocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        operations.add_event_document(
+            event=event,
+            title=form.cleaned_data["title"],
+            file=form.cleaned_data["file"],
+            public=form.cleaned_data["public"],
+            acting_user=request.user,
+        )
+        messages.success(request, f"Document « {form.cleaned_data['title']} » ajouté.")
+        return redirect("events_staff:documents", pk=event.pk)
+    return render(
+        request,
+        "events/staff/documents.html",
+        {
+            "event": event,
+            "form": form,
+            "documents": EventDocument.objects.filter(event=event).order_by("title", "pk"),
+            "can_delete": request.user.has_perm("events.delete_eventdocument"),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_member_required
+@permission_required("events.delete_eventdocument", raise_exception=True)
+@require_POST
+def remove_document(request, pk):
+    document = get_object_or_404(EventDocument, pk=pk)
+    operations.remove_event_document(document=document, acting_user=request.user)
+    messages.success(request, f"Document « {document.title} » retiré.")
+    return redirect("events_staff:documents", pk=document.event_id)
+
+
+# --- counts ------------------------------------------------------------------------------------------
+
+
+def _period(request):
+    today = datetime.date.today()
+    default = {"debut": datetime.date(today.year, 1, 1), "fin": datetime.date(today.year, 12, 31)}
+    form = StatsPeriodForm(request.GET if "debut" in request.GET else None, initial=default)
+    if form.is_bound and form.is_valid():
+        return form, form.cleaned_data["debut"], form.cleaned_data["fin"]
+    return form, default["debut"], default["fin"]
+
+
+@staff_member_required
+@permission_required("events.view_registration", raise_exception=True)
+def period_stats(request):
+    """Counts over a period (the current year by default), and the ANCT return in demi-journées."""
+    form, start, end = _period(request)
+    report = stats.period_report(start=start, end=end)
+    export = request.GET.get("export")
+    if export in ("csv", "xlsx"):
+        sheets = stats.export_sheets(report)
+        filename = f"evenements-{start:%Y%m%d}-{end:%Y%m%d}"
+        if export == "xlsx":
+            return xlsx_response(f"{filename}.xlsx", sheets)
+        rows = [(sheet.title, *row) for sheet in sheets for row in sheet.rows]
+        width = max(len(r) for r in rows)
+        headers = ["tableau", "libellé", *(f"valeur {n}" for n in range(1, width - 1))]
+        return csv_response(f"{filename}.csv", headers, [(*r, *[""] * (width - len(r))) for r in rows])
+    query = request.GET.copy()
+    query.pop("export", None)
+    return render(
+        request,
+        "events/staff/stats.html",
+        {"form": form, "report": report, "query": query.urlencode()},
+        status=400 if form.errors else 200,
+    )
+
+
+@staff_member_required
+@permission_required("events.view_registration", raise_exception=True)
+def event_stats(request, pk):
+    event = get_object_or_404(Event.objects.with_dates(), pk=pk)
+    counts = stats.event_counts(event)
+    people = stats.counted_registrations().filter(event=event).values_list("person_id", flat=True)
+    return render(
+        request,
+        "events/staff/event_stats.html",
+        {"event": event, "counts": counts, "breakdowns": stats.participants_breakdowns(people)},
+    )
