@@ -1,0 +1,133 @@
+"""Public agenda with 2 000 events (issue 4): p95 of the page against the raw SQL of one page.
+
+Throwaway database (temp SQLite file, or `crpv_bench_agenda` on PostgreSQL):
+2 000 published events, 1–4 sessions each over two years around today,
+themes. Measures, through Django's test client (full middleware, template,
+no page cache: the agenda is not cached, see ADR 0003), the p95 of the first
+page, of a filtered page and of page 20; the bound is the same page's SQL
+(count + page + prefetches) run directly through the DB-API, median.
+Target: p95 ≤ 50 ms, and the query count of a page does not depend on the
+number of events (tests/events/test_agenda.py checks that too).
+
+Usage: python bench/bench_agenda.py [--engine sqlite|postgresql] [--events 2000] [--runs 200]
+"""
+
+import argparse
+import datetime
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import ROOT, median, p95, report  # noqa: E402
+
+PG_DB = "crpv_bench_agenda"
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=200)
+    args = parser.parse_args()
+    tmp = tempfile.mkdtemp(prefix="crpv-bench-agenda-")
+    if args.engine == "sqlite":
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/agenda.sqlite3"
+    else:
+        subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_DB], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_DB], check=True)
+        os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="config.settings.base",
+        SECURE_COOKIES="false",
+        AXES_ENABLED="false",
+        LOG_LEVEL="ERROR",
+        CRPV_PUBLIC_CACHE_SECONDS="0",
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from crpv.contacts.models import Theme
+    from crpv.events.models import Event, EventFormat, EventMode, Session
+
+    try:
+        call_command("migrate", verbosity=0)
+        rng = random.Random(4)
+        themes = list(Theme.objects.all())
+        now = timezone.now()
+        formats, modes = EventFormat.values, EventMode.values
+        events = Event.objects.bulk_create(
+            Event(
+                title=f"Événement de démonstration n° {n}",
+                slug=f"evenement-{n}",
+                format=rng.choice(formats),
+                mode=rng.choice(modes),
+                status="publie",
+                summary="Un événement du programme, pour mesurer l'agenda.",
+                capacity=rng.choice([None, 30, 80]),
+            )
+            for n in range(args.events)
+        )
+        sessions = []
+        for event in events:
+            start = now + datetime.timedelta(days=rng.randint(-365, 365), hours=rng.randint(0, 10))
+            for k in range(rng.randint(1, 4)):
+                begins = start + datetime.timedelta(days=7 * k)
+                sessions.append(Session(event=event, starts_at=begins, ends_at=begins + datetime.timedelta(hours=3)))
+        Session.objects.bulk_create(sessions)
+        through = Event.themes.through
+        through.objects.bulk_create(
+            through(event_id=e.pk, theme_id=t.pk) for e in events for t in rng.sample(themes, 2)
+        )
+        client = Client(HTTP_HOST="127.0.0.1")
+        pages = [
+            ("agenda, page 1", "/evenements/"),
+            ("agenda filtré (format, modalité)", "/evenements/?format=webinaire&mode=distanciel"),
+            ("agenda, page 20", "/evenements/?page=20"),
+            ("événements passés, page 1", "/evenements/passes/"),
+        ]
+        print(f"# agenda public — {connection.vendor}, {args.events} événements, {len(sessions)} séances")
+        for label, url in pages:
+            for _ in range(10):
+                assert client.get(url).status_code == 200
+            with CaptureQueriesContext(connection) as ctx:
+                client.get(url)
+            sql = [q["sql"] for q in ctx.captured_queries]
+            times, cpu = [], []
+            for _ in range(args.runs):
+                start, start_cpu = time.perf_counter(), time.process_time()
+                client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+                cpu.append((time.process_time() - start_cpu) * 1000)
+            bound, bound_cpu = [], []
+            with connection.cursor() as cursor:
+                for _ in range(max(20, args.runs // 4)):
+                    start, start_cpu = time.perf_counter(), time.process_time()
+                    for statement in sql:
+                        cursor.execute(statement)
+                        cursor.fetchall()
+                    bound.append((time.perf_counter() - start) * 1000)
+                    bound_cpu.append((time.process_time() - start_cpu) * 1000)
+            report(f"p95 {label} ({len(sql)} requêtes)", p95(times), median(bound), "ms", "cible ≤ 50 ms")
+            # CPU time of this process: less sensitive to other work on a shared machine
+            # (on PostgreSQL it leaves out the server's own time).
+            report("  même page, temps CPU du processus", p95(cpu), median(bound_cpu), "ms")
+    finally:
+        connection.close()
+        if args.engine == "postgresql":
+            subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_DB], check=False)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
