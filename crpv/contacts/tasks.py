@@ -100,7 +100,7 @@ def build_preview(contact_import, *, acting_user):
         existing="skip",
     )
     preview = report_dict(dry, merge_candidates=getattr(dry, "merge_candidates", ()))
-    preview["in_base"] = sum(1 for n in dry.notices if "déjà dans la base" in n.reason)
+    preview["in_base"] = dry.counts.get("ignorées (déjà dans la base)", 0)
     preview["rows"] = [
         {
             "line": row["line"],
