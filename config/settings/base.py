@@ -237,6 +237,13 @@ CRPV_CENTRE = {
 # Public address of the site, for links in e-mails (signed links, calendars).
 CRPV_SITE_URL = env("CRPV_SITE_URL", default="")
 
+# Documentation centre: OAI-PMH provider, and the folder scanned by digital weeding
+# (read only: the scan never deletes or moves a file).
+CRPV_OAI_REPOSITORY_ID = env("CRPV_OAI_REPOSITORY_ID", default="")  # default: slug of the centre's name
+CRPV_OAI_PAGE_SIZE = env.int("CRPV_OAI_PAGE_SIZE", default=100)
+CRPV_OAI_TOKEN_SECONDS = env.int("CRPV_OAI_TOKEN_SECONDS", default=86400)
+CRPV_DIGITAL_WEEDING_ROOT = env("CRPV_DIGITAL_WEEDING_ROOT", default="")  # default: MEDIA_ROOT
+
 # Reference data not available from a package registry (QPV, contrats de ville).
 REFERENTIEL_DIR = env.path("REFERENTIEL_DIR", default=BASE_DIR.parent / "shared" / "referentiel")
 

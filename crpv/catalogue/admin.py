@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import admin
 
 from .models import Agent, Attachment, Authorship, Concept, ConceptScheme, Copy, ImportBatch, Link, Record
+from .models.harvest import HarvestSource
+from .models.weeding import CopyUse, WeedingRule
 
 
 class LinesField(forms.CharField):
@@ -125,7 +127,7 @@ class RecordAdmin(admin.ModelAdmin):
         ("contenu", {"fields": ("abstract", "contents", "notes")}),
         ("indexation", {"fields": ("subjects", "keywords", "themes")}),
         ("territoires", {"fields": ("qpvs", "contrats_de_ville", "epcis", "communes", "departements")}),
-        ("diffusion", {"fields": ("is_centre_production", "visibility")}),
+        ("diffusion", {"fields": ("is_centre_production", "visibility", "shared_with_reci")}),
         (
             "provenance",
             {"fields": ("origin", "source_name", "source_identifier", "import_batch", "deleted_at", "updated_at")},
@@ -140,3 +142,25 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(WeedingRule)
+class WeedingRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "record_type", "max_age_years", "min_years_unused", "max_copies", "is_active")
+    list_filter = ("is_active", "record_type")
+
+
+@admin.register(CopyUse)
+class CopyUseAdmin(admin.ModelAdmin):
+    """Loans and on-site consultations: the « last use » weeding rules count from."""
+
+    list_display = ("copy", "kind", "used_on")
+    list_filter = ("kind",)
+    date_hierarchy = "used_on"
+    raw_id_fields = ("copy",)
+
+
+@admin.register(HarvestSource)
+class HarvestSourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "base_url", "set_spec", "metadata_prefix", "last_harvested_at")
+    readonly_fields = ("last_harvested_at", "last_report")
