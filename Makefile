@@ -36,6 +36,9 @@ demo-data: install
 	$(PY) manage.py load_referentiel
 	$(PY) manage.py load_demo_contacts --count 2000 --seed 2025
 	$(PY) manage.py import_programme ../shared/seeds/programme-2025-irev.txt --year 2025
+	$(PY) manage.py load_demo_events --seed 2025
+	$(PY) manage.py load_thesaurus
+	$(PY) manage.py load_demo_catalogue
 	$(PY) manage.py create_demo_staff
 
 run: demo-data
