@@ -33,13 +33,7 @@ node: node_modules/.installed
 
 demo-data: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_referentiel
-	$(PY) manage.py load_demo_contacts --count 2000 --seed 2025
-	$(PY) manage.py import_programme ../shared/seeds/programme-2025-irev.txt --year 2025
-	$(PY) manage.py load_demo_events --seed 2025
-	$(PY) manage.py load_thesaurus
-	$(PY) manage.py load_demo_catalogue
-	$(PY) manage.py create_demo_staff
+	$(PY) manage.py load_demo
 
 run: demo-data
 	@echo "Serveur sur http://127.0.0.1:$(PORT) — espace équipe : http://127.0.0.1:$(PORT)/connexion/ (Ctrl+C pour arrêter)"

@@ -19,19 +19,14 @@ import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 
-import matplotlib
+from django.conf import settings
+from django.db.models import Count, Min, Q
+from django.db.models.functions import ExtractMonth
+from django.utils import timezone
 
-matplotlib.use("Agg")
+from crpv.territories.models import ContratDeVille, Departement, Epci
 
-from django.conf import settings  # noqa: E402
-from django.db.models import Count, Min, Q  # noqa: E402
-from django.db.models.functions import ExtractMonth  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from crpv.territories.models import ContratDeVille, Departement, Epci  # noqa: E402
-
-from .models import OrganisationKind, Position, Role  # noqa: E402
+from .models import OrganisationKind, Position, Role
 
 MONTHS = ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."]
 CHART_LIMIT = 12  # bars in a chart; the table lists every value
@@ -260,6 +255,7 @@ def _data_uri(svg):
 
 def chart_uris(panorama):
     """{dimension key or "movements": SVG data URI} for <img> in the page and the PDF."""
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context({"svg.hashsalt": "crpv", "font.family": "DejaVu Sans"}):
         uris = {}
         for dimension in panorama.dimensions:
@@ -281,6 +277,7 @@ def infographic_png(panorama, *, dpi=150):
     """
     primary, _ = _colours()
     centre = settings.CRPV_CENTRE
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context({"font.family": "DejaVu Sans"}):
         figure = Figure(figsize=(8.27, 11.69), dpi=dpi)
         grid = figure.add_gridspec(4, 2, top=0.80, bottom=0.05, left=0.3, right=0.97, hspace=0.55, wspace=1.35)
@@ -311,3 +308,13 @@ def infographic_png(panorama, *, dpi=150):
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def _matplotlib():
+    """matplotlib, imported when a chart is drawn (half a second at import: not at start-up)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return matplotlib, Figure

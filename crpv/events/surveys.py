@@ -14,25 +14,20 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass, field
 
-import matplotlib
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
 
-matplotlib.use("Agg")
+from crpv.core.exports import Sheet
+from crpv.core.models import AuditEntry
 
-from django.conf import settings  # noqa: E402
-from django.core.mail import EmailMessage, get_connection  # noqa: E402
-from django.db import IntegrityError, transaction  # noqa: E402
-from django.db.models import Max  # noqa: E402
-from django.template.loader import render_to_string  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from crpv.core.exports import Sheet  # noqa: E402
-from crpv.core.models import AuditEntry  # noqa: E402
-
-from .attendance import summarise  # noqa: E402
-from .emails import site_url  # noqa: E402
-from .models import (  # noqa: E402
+from .attendance import summarise
+from .emails import site_url
+from .models import (
     EventDocument,
     Survey,
     SurveyAnswer,
@@ -40,7 +35,7 @@ from .models import (  # noqa: E402
     SurveyQuestionKind,
     SurveyResponse,
 )
-from .tokens import BadToken, make_token, read_token  # noqa: E402
+from .tokens import BadToken, make_token, read_token
 
 
 class SurveyError(Exception):
@@ -329,6 +324,7 @@ def _chart(title, counts):
     primary = settings.CRPV_CENTRE.get("primary_color") or "#00565f"
     labels = [label if len(label) <= 40 else label[:39] + "…" for label, _, _ in counts]
     values = [n for _, n, _ in counts]
+    matplotlib, Figure = _matplotlib()
     with matplotlib.rc_context({"svg.hashsalt": "crpv", "font.family": "DejaVu Sans"}):
         figure = Figure(figsize=(6.5, 0.6 + 0.32 * max(1, len(counts))))
         ax = figure.subplots()
@@ -391,3 +387,13 @@ def export_sheets(survey):
             Sheet("Synthèse", ["question", "réponse", "nombre", "pourcentage"], totals),
         ],
     )
+
+
+def _matplotlib():
+    """matplotlib, imported when a chart is drawn (half a second at import: not at start-up)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    return matplotlib, Figure

@@ -287,6 +287,10 @@ class Command(BaseCommand):
         created = updated = registrations = 0
         for title, fmt, mode, action_key, theme_slugs, capacity, town, dates in _spec():
             slug = f"demo-{year}-{slugify(title)}"[:100]
+            if Event.objects.filter(slug=slug).exists():
+                # Already loaded (and perhaps edited by staff since): left as it is.
+                updated += 1
+                continue
             commune = Commune.objects.filter(name=town).first() if town else None
             event, is_new = Event.objects.update_or_create(
                 slug=slug,
@@ -321,7 +325,7 @@ class Command(BaseCommand):
             registrations += self._register(event, people, rng, min(starts), now)
         self._mark_attendance(rng, now)
         self.stdout.write(
-            f"Calendrier {year} : {created} événement(s) créé(s), {updated} mis à jour ; "
+            f"Calendrier {year} : {created} événement(s) créé(s), {updated} déjà présent(s) ; "
             f"{registrations} inscription(s) ajoutée(s) depuis {len(people)} personne(s) de la base."
         )
         if not people:
