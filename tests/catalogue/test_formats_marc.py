@@ -2,10 +2,13 @@
 
 import pymarc
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pymarc import Field, Record
 
 from crpv.catalogue import formats
 from crpv.catalogue.formats import charsets, iso2709
+from crpv.catalogue.formats.base import finish
 
 from .conftest import field, marc21_record, unimarc_record
 
@@ -221,3 +224,65 @@ def test_write_record_computes_leader():
     assert int(data[:5]) == len(data)
     record = iso2709.parse_record(1, data)
     assert record.get("200")[0].subfields == [("a", b"Titre")]
+
+
+def _reference_parse(data, fmt, encoding=None):
+    """The same file read only the reference way (no fast path)."""
+    from crpv.catalogue.formats import marc, marc21, unimarc
+
+    module = unimarc if fmt == "unimarc" else marc21
+    return marc.parse_iso2709(
+        data, fmt=fmt, charset_of=module.charset_of_factory(encoding), to_parsed=module.to_parsed, finish=finish
+    )
+
+
+def _summary(result):
+    import dataclasses
+
+    return (
+        [dataclasses.asdict(r) for r in result.records],
+        [(e.position, e.reason) for e in result.errors],
+        result.encoding,
+        result.count,
+    )
+
+
+@pytest.mark.parametrize("encoding", [None, "utf-8", "latin-1", "iso-5426"])
+def test_fast_way_reads_like_the_reference_way(encoding):
+    iso5426 = Record(to_unicode=False, leader="     nam  22     i 450 ")
+    iso5426.add_field(field("100", ("a", "20240101d2010    m  y0frey0103    ba")))
+    iso5426.add_field(field("200", ("a", "\x88L'\x89\xc2ecole"), ind="1 "))
+    files = [
+        unimarc_bytes(unimarc_record()) + unimarc_bytes(unimarc_record(ident="B", isbn="", title="é\u0301  x\ty")),
+        unimarc_record(charset="    ").as_marc(),
+        iso5426.as_marc(),
+        marc21_record().as_marc(),
+    ]
+    from crpv.catalogue.formats import marc, unimarc
+
+    # The well-formed UTF-8 record does take the fast way; the ISO 5426 one does not.
+    chunk = unimarc_bytes(unimarc_record())
+    assert marc._fast_record(1, chunk, unimarc.fast_charset_factory(None)) is not None
+    assert marc._fast_record(1, iso5426.as_marc(), unimarc.fast_charset_factory(None)) is None
+    for data in files:
+        for fmt in ("unimarc", "marc21"):
+            assert _summary(formats.parse(data, fmt, encoding=encoding)) == _summary(
+                _reference_parse(data, fmt, encoding)
+            ), (fmt, data[:40])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.sampled_from(["unimarc", "marc21"]),
+    edits=st.lists(
+        st.tuples(st.integers(0, 10**6), st.sampled_from(b"\x1d\x1e\x1f\x88\xc3\xa9 \t0a\xff")), max_size=6
+    ),
+    encoding=st.sampled_from([None, "utf-8", "latin-1"]),
+)
+def test_fast_way_agrees_with_the_reference_way_on_damaged_records(seed, edits, encoding):
+    data = bytearray(unimarc_record().as_marc() if seed == "unimarc" else marc21_record().as_marc())
+    for where, byte in edits:
+        data[where % len(data)] = byte
+    data = bytes(data)
+    for fmt in ("unimarc", "marc21"):
+        assert _summary(formats.parse(data, fmt, encoding=encoding)) == _summary(_reference_parse(data, fmt, encoding))

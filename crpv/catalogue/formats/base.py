@@ -144,7 +144,15 @@ def clean(value):
     """Strip control characters (markers included) and squeeze blanks."""
     if not value:
         return ""
-    value = str(value)
+    if value.__class__ is not str:
+        value = str(value)
+    if value.isprintable():
+        # No control character, marker, tab or line break; the only blank is U+0020.
+        if not value.isascii():
+            value = unicodedata.normalize("NFC", value)
+        if value[0] == " " or value[-1] == " " or "  " in value:
+            return " ".join(value.split())
+        return value
     if not value.isascii():
         value = unicodedata.normalize("NFC", value)
     value = _CONTROL.sub("", value)

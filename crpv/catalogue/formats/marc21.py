@@ -50,11 +50,15 @@ LEADER_OF_TYPE = {
 }
 
 
+def rule_for_leader(leader, encoding=None):
+    if encoding:
+        return encoding
+    return charsets.UTF8 if leader[9:10] == "a" else charsets.MARC8
+
+
 def charset_of_factory(encoding=None):
     def charset_of(raw):
-        if encoding:
-            return encoding, ""
-        return (charsets.UTF8 if raw.leader[9:10] == "a" else charsets.MARC8), ""
+        return rule_for_leader(raw.leader, encoding), ""
 
     return charset_of
 
@@ -151,7 +155,15 @@ def _record_type(record, p):
 
 
 def parse(data, encoding=None):
-    return parse_iso2709(data, fmt=FORMAT, charset_of=charset_of_factory(encoding), to_parsed=to_parsed, finish=finish)
+    rule = charset_of_factory(encoding)
+    return parse_iso2709(
+        data,
+        fmt=FORMAT,
+        charset_of=rule,
+        fast_charset=lambda leader, hundreds, is_ascii: rule_for_leader(leader, encoding),
+        to_parsed=to_parsed,
+        finish=finish,
+    )
 
 
 # --- Writing ------------------------------------------------------------------

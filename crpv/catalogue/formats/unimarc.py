@@ -99,6 +99,27 @@ def charset_of_factory(encoding=None):
     return charset_of
 
 
+def fast_charset_factory(encoding=None):
+    """The same rule on the fast way (see `marc._fast_record`): None when it would warn, raise or guess."""
+
+    def fast_charset(leader, hundreds, is_ascii):
+        if encoding:
+            return encoding
+        declared, extended = "", ""
+        for body in hundreds:
+            for part in body.split(b"\x1f")[1:]:
+                if part[:1] == b"a" and len(part) > 28:
+                    declared = part[27:29].decode("latin-1")
+                    extended = part[29:31].decode("latin-1")
+        if declared == "50" or leader[9:10] == "a":
+            return charsets.UTF8
+        if "03" in (declared, extended):
+            return charsets.ISO5426
+        return charsets.UTF8 if is_ascii else None
+
+    return fast_charset
+
+
 def _author(f, is_organisation):
     role = RELATORS.get(f.get("4"), "auteur")
     if is_organisation:
@@ -197,7 +218,14 @@ def _record_type(record, p):
 
 
 def parse(data, encoding=None):
-    return parse_iso2709(data, fmt=FORMAT, charset_of=charset_of_factory(encoding), to_parsed=to_parsed, finish=finish)
+    return parse_iso2709(
+        data,
+        fmt=FORMAT,
+        charset_of=charset_of_factory(encoding),
+        fast_charset=fast_charset_factory(encoding),
+        to_parsed=to_parsed,
+        finish=finish,
+    )
 
 
 # --- Writing ------------------------------------------------------------------
