@@ -6,6 +6,7 @@ from django.contrib import admin
 from .models import Agent, Attachment, Authorship, Concept, ConceptScheme, Copy, ImportBatch, Link, Record
 from .models.harvest import HarvestSource
 from .models.weeding import CopyUse, WeedingRule
+from .search import index_records
 
 
 class LinesField(forms.CharField):
@@ -102,6 +103,17 @@ class RecordAdmin(admin.ModelAdmin):
     autocomplete_fields = ("subjects", "parent", "qpvs", "contrats_de_ville", "epcis", "communes", "departements")
     inlines = (AuthorshipInline, CopyInline, AttachmentInline, LinkInline)
     readonly_fields = ("origin", "source_name", "source_identifier", "import_batch", "deleted_at", "updated_at")
+
+    def save_related(self, request, form, formsets, change):
+        """Authors and subjects are saved here, after the record: index it once they are."""
+        super().save_related(request, form, formsets, change)
+        index_records([form.instance.pk])
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        index_records([pk])
+
     fieldsets = (
         (None, {"fields": ("record_type", "title", "title_nonsort", "subtitle", "part", "responsibility")}),
         (
