@@ -6,11 +6,14 @@ transaction and writes its `AuditEntry` in that transaction.
 
 import contextlib
 import datetime
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from crpv.core.imports.bulk import insert_rows
 from crpv.core.models import AuditEntry
 from crpv.core.text import fold
 
@@ -24,9 +27,9 @@ from .models import (
     ImportBatch,
     Link,
     Record,
-    agent_key,
     title_key,
 )
+from .models.records import _LEADING_ARTICLE, TITLE_KEY_MAX_LENGTH
 
 ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
@@ -111,7 +114,7 @@ def find_duplicates(records):
     issns = {p.issn for p in records if p.issn and p.record_type == "revue"}
     for p in records:
         if not hasattr(p, "_title_key"):
-            p._title_key = title_key(p.title, p.title_nonsort)
+            p._title_key = _title_key(p.title, p.title_nonsort)
     keys = {p._title_key for p in records}
     by_isbn, by_issn, by_title = {}, {}, {}
     for chunk in _chunks(isbns):
@@ -256,97 +259,215 @@ def import_records(
 
 
 def _write(parsed_records, *, batch, origin, source_name, report):
+    """Every row of the import, without model instances: plain tuples through `insert_rows`.
+
+    Ids are reserved first (the sequence on PostgreSQL, the AUTOINCREMENT
+    counter on SQLite), so records, their authorships, subjects, copies and
+    links are all known before anything is written; PostgreSQL gets `COPY`.
+    """
+    now = timezone.now()
     concepts = Concept.objects.by_label()
     # Authors: reuse those already known, create the others once.
     wanted = {}
     for p in parsed_records:
-        p._agent_keys = [agent_key(a.name, a.forename, a.is_organisation) for a in p.authors]
+        p._agent_keys = [_agent_key(a.name, a.forename, a.is_organisation) for a in p.authors]
         for a, key in zip(p.authors, p._agent_keys, strict=True):
             wanted.setdefault(key, a)
     agents = {}
     for chunk in _chunks(wanted):
         for key, pk in Agent.objects.filter(key__in=chunk).values_list("key", "pk"):
             agents.setdefault(key, pk)
-    missing = [
-        _fit(Agent(name=a.name, forename=a.forename, is_organisation=a.is_organisation, dates=a.dates, key=key))
-        for key, a in wanted.items()
-        if key not in agents
-    ]
-    _insert(Agent, missing, returning=True)
-    for agent in missing:
-        agents[agent.key] = agent.pk
+    missing = [(key, a) for key, a in wanted.items() if key not in agents]
+    if missing:
+        table = _Table(Agent, ("name", "forename", "is_organisation", "dates", "key"), now)
+        ids = insert_rows(
+            Agent,
+            table.names,
+            [table.row((a.name, a.forename, a.is_organisation, a.dates, key)) for key, a in missing],
+            with_ids=True,
+        )
+        agents.update((key, pk) for (key, _), pk in zip(missing, ids, strict=True))
 
-    subject_through = Record.subjects.through
-    for chunk in _chunks(parsed_records):
-        records = []
-        for p in chunk:
-            record = _record_from(p, batch=batch, origin=origin, source_name=source_name)
-            subject_ids = []
-            for label in p.subjects:
-                pk = concepts.get(fold(label))
-                if pk is None:
-                    record.keywords.append(label)
-                    report.warnings.append(
-                        (p.position, f"descripteur « {label} » absent du thésaurus : gardé en mot-clé")
-                    )
-                elif pk not in subject_ids:
-                    subject_ids.append(pk)
-            record._subject_ids = subject_ids
-            records.append(record)
-        _insert(Record, records, returning=True)
-        authorships, subjects, copies, links = [], [], [], []
-        for p, record in zip(chunk, records, strict=True):
-            authorships.extend(
-                (record.pk, agents[key], a.role, i)
-                for i, (a, key) in enumerate(zip(p.authors, p._agent_keys, strict=True))
-            )
-            subjects.extend((record.pk, pk) for pk in record._subject_ids)
-            for c in p.copies:
-                copies.append(
-                    _fit(
-                        Copy(
-                            record_id=record.pk,
-                            barcode=c.barcode,
-                            call_number=c.call_number,
-                            location=c.location,
-                            status=_STATUS.get(fold(c.status), Copy.Status.AVAILABLE),
-                            acquired_on=_date(c.acquired_on),
-                            note=c.note,
-                        )
-                    )
+    records = _Table(
+        Record,
+        (
+            "record_type",
+            "title",
+            "title_nonsort",
+            "subtitle",
+            "part",
+            "responsibility",
+            "host_title",
+            "edition",
+            "publisher",
+            "place",
+            "publication_year",
+            "date_text",
+            "extent",
+            "series",
+            "series_number",
+            "isbn",
+            "issn",
+            "language",
+            "abstract",
+            "contents",
+            "notes",
+            "keywords",
+            "origin",
+            "source_name",
+            "source_identifier",
+            "import_batch",
+            "title_key",
+        ),
+        now,
+    )
+    keywords_field = Record._meta.get_field("keywords")
+    fold_cache = {}
+    rows = []
+    subject_ids_of = []
+    for p in parsed_records:
+        keywords = list(p.keywords)
+        subject_ids = []
+        for label in p.subjects:
+            key = fold_cache.get(label)
+            if key is None:
+                key = fold_cache[label] = fold(label)
+            pk = concepts.get(key)
+            if pk is None:
+                keywords.append(label)
+                report.warnings.append((p.position, f"descripteur « {label} » absent du thésaurus : gardé en mot-clé"))
+            elif pk not in subject_ids:
+                subject_ids.append(pk)
+        subject_ids_of.append(subject_ids)
+        title = p.title
+        nonsort = min(p.title_nonsort, len(title))
+        rows.append(
+            records.row(
+                (
+                    p.record_type if p.record_type in RECORD_TYPES else "ouvrage",
+                    title,
+                    nonsort,
+                    p.subtitle,
+                    p.part,
+                    p.responsibility,
+                    p.host_title,
+                    p.edition,
+                    p.publisher,
+                    p.place,
+                    p.year if p.year and 0 < p.year < 32767 else None,
+                    p.date_text,
+                    p.extent,
+                    p.series,
+                    p.series_number,
+                    p.isbn,
+                    p.issn,
+                    p.language or "",
+                    p.abstract,
+                    p.contents,
+                    p.notes,
+                    keywords_field.get_db_prep_save(keywords, connection),
+                    origin,
+                    source_name,
+                    p.source_id,
+                    batch.pk,
+                    getattr(p, "_title_key", None) or _title_key(title, nonsort),
                 )
-            links.extend((record.pk, link.url[:1000], link.label[:255], Link.Kind.ONLINE) for link in p.links)
-        _insert_rows(Authorship, ("record", "agent", "role", "position"), authorships)
-        _insert_rows(subject_through, ("record", "concept"), subjects)
-        _create_copies(copies, report)
-        _insert_rows(Link, ("record", "url", "label", "kind"), links)
+            )
+        )
+    record_ids = insert_rows(Record, records.names, rows, with_ids=True)
+
+    authorships, subjects, copies, links = [], [], [], []
+    acquired = Copy._meta.get_field("acquired_on")
+    link_kind = Link.Kind.ONLINE
+    for p, record_id, subject_ids in zip(parsed_records, record_ids, subject_ids_of, strict=True):
+        for i, (a, key) in enumerate(zip(p.authors, p._agent_keys, strict=True)):
+            authorships.append((record_id, agents[key], a.role, i))
+        for pk in subject_ids:
+            subjects.append((record_id, pk))
+        for c in p.copies:
+            status = _STATUS_CACHE.get(c.status)
+            if status is None:
+                status = _STATUS_CACHE[c.status] = _STATUS.get(fold(c.status), Copy.Status.AVAILABLE)
+            day = _date(c.acquired_on)
+            copies.append(
+                [
+                    record_id,
+                    c.barcode[:50],
+                    c.call_number[:100],
+                    c.location[:100],
+                    status,
+                    acquired.get_db_prep_save(day, connection) if day else None,
+                    c.note[:255],
+                ]
+            )
+        for link in p.links:
+            links.append((record_id, link.url[:1000], link.label[:255], link_kind))
+    insert_rows(Authorship, ("record", "agent", "role", "position"), authorships)
+    insert_rows(Record.subjects.through, ("record", "concept"), subjects)
+    _create_copies(copies, report)
+    insert_rows(Link, ("record", "url", "label", "kind"), links)
 
 
-def _insert_rows(model, names, rows):
-    """INSERT plain tuples (already valid values) into `model`'s table: join rows, links."""
-    if not rows:
-        return
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
-    placeholders = ", ".join(["%s"] * len(names))
-    with _bulk_cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
+_STATUS_CACHE = {}
+COPY_FIELDS = ("record", "barcode", "call_number", "location", "status", "acquired_on", "note")
 
 
 def _create_copies(copies, report):
-    """Barcodes are unique: a copy whose barcode is taken keeps its call number without the barcode."""
-    barcodes = [c.barcode for c in copies if c.barcode]
+    """Barcodes are unique: a copy whose barcode is taken keeps its call number without the barcode.
+
+    `copies`: lists in the order of `COPY_FIELDS`.
+    """
+    barcodes = [c[1] for c in copies if c[1]]
     taken = set()
     for chunk in _chunks(barcodes):
         taken.update(Copy.objects.filter(barcode__in=chunk).values_list("barcode", flat=True))
     seen = set()
     for copy in copies:
-        if copy.barcode and (copy.barcode in taken or copy.barcode in seen):
-            copy.note = (f"code-barres {copy.barcode} déjà utilisé. " + copy.note)[:255]
-            copy.barcode = ""
-        elif copy.barcode:
-            seen.add(copy.barcode)
-    _insert(Copy, copies)
+        barcode = copy[1]
+        if barcode and (barcode in taken or barcode in seen):
+            copy[6] = (f"code-barres {barcode} déjà utilisé. " + copy[6])[:255]
+            copy[1] = ""
+        elif barcode:
+            seen.add(barcode)
+    table = _Table(Copy, COPY_FIELDS, None)
+    insert_rows(Copy, table.names, [table.row(c) for c in copies])
+
+
+class _Table:
+    """The columns of a bulk insert: those the caller gives, then every other one at its default.
+
+    A column added to the model later (with a default) is filled without
+    touching the import. Text the caller gives is cut to the column's length
+    (PostgreSQL refuses longer values, which would abort the batch); `auto_now`
+    and `auto_now_add` columns get `now`.
+    """
+
+    def __init__(self, model, given, now):
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        by_name = {f.name: f for f in fields}
+        rest = [f for f in fields if f.name not in given]
+        self.names = (*given, *(f.name for f in rest))
+        self.limits = [
+            (i, by_name[name].max_length)
+            for i, name in enumerate(given)
+            if isinstance(by_name[name], models.CharField) and by_name[name].max_length
+        ]
+        defaults = []
+        for f in rest:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                value = now or timezone.now()
+            else:
+                value = f.get_default()
+            defaults.append(f.get_db_prep_save(value, connection))
+        self.defaults = tuple(defaults)
+
+    def row(self, values):
+        values = list(values)
+        for i, limit in self.limits:
+            value = values[i]
+            if value.__class__ is str and len(value) > limit:
+                values[i] = value[:limit]
+        return (*values, *self.defaults)
 
 
 @contextlib.contextmanager
@@ -399,6 +520,9 @@ def _prepared_rows(model, instances):
 def _insert(model, instances, returning=False):
     """Multi-row INSERT of prepared values; with `returning`, set each instance's id.
 
+    Imports no longer go through here (see `_write`); kept for model instances
+    built elsewhere (the search benchmark's corpus).
+
     `bulk_create` compiles every value through the ORM, which costs more than
     the write itself for an import of thousands of records. Both engines
     return the ids of a multi-row INSERT … RETURNING in insertion order (as
@@ -438,6 +562,44 @@ def _insert(model, instances, returning=False):
                     instance._state.adding = False
             else:
                 cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES {row_sql}", chunk)  # noqa: S608
+
+
+# --- Folding, as `crpv.core.text.fold` does, with its per-character loop only for non-ASCII text ---
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+class _CombiningMarks(dict):
+    """A `str.translate` table dropping combining marks, filled as characters are met."""
+
+    def __missing__(self, code):
+        value = self[code] = None if unicodedata.combining(chr(code)) else code
+        return value
+
+
+_COMBINING = _CombiningMarks()
+
+
+def _fold(value):
+    """`crpv.core.text.fold(value)`, the same result (checked by the tests), several times faster."""
+    if not value:
+        return ""
+    if value.isascii():
+        return _NON_WORD.sub(" ", value.lower()).strip()
+    value = value.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    value = unicodedata.normalize("NFKD", value).translate(_COMBINING)
+    return _NON_WORD.sub(" ", value.lower()).strip()
+
+
+def _title_key(title, nonsort=0):
+    """`models.title_key`, with the fast fold."""
+    key = _fold((title or "")[nonsort or 0 :])
+    return _LEADING_ARTICLE.sub("", key, count=1)[:TITLE_KEY_MAX_LENGTH]
+
+
+def _agent_key(name, forename="", is_organisation=False):
+    """`models.agent_key`, with the fast fold."""
+    return f"{'o' if is_organisation else 'p'}:{_fold(name)}:{_fold(forename)}"[:300]
 
 
 @transaction.atomic

@@ -3,6 +3,8 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crpv.catalogue import formats
 from crpv.catalogue.exporting import export_records
@@ -143,3 +145,17 @@ def test_import_command(tmp_path, admin_user):
     out = tmp_path / "export.bib"
     call_command("export_records", "--format", "bibtex", "--output", str(out))
     assert out.read_bytes().count(b"@") == 2
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40), nonsort=st.integers(0, 5), organisation=st.booleans())
+def test_import_keys_are_the_models_keys(text, nonsort, organisation):
+    """The import folds with its own faster loop: the keys must be the models' and `fold`'s exactly."""
+    from crpv.catalogue import operations
+    from crpv.catalogue.models import agent_key, title_key
+    from crpv.core.text import fold
+
+    for value in (text, f"Œuvre {text}", f"\u00c9t\u0301{text}ß"):
+        assert operations._fold(value) == fold(value)
+        assert operations._title_key(value, nonsort) == title_key(value, nonsort)
+        assert operations._agent_key(value, text, organisation) == agent_key(value, text, organisation)
