@@ -1,6 +1,7 @@
 """The catalogue's public pages in Chromium: axe-core, no CSP violation (JSON-LD data block), htmx filters."""
 
 import pytest
+from playwright.sync_api import expect
 
 from crpv.catalogue.models import Record
 from tests.catalogue.test_search import build_corpus
@@ -34,7 +35,8 @@ def test_search_results_page_has_no_axe_violations(page, live_server, axe, corpu
     assert axe(page) == []
     # A facet checkbox updates the results through htmx; the status region says how many.
     page.get_by_label("kit pédagogique (1)").check()
-    page.wait_for_function("document.querySelectorAll('ol.search-results > li').length === 1")
+    # (a locator, not wait_for_function: evaluating a string is eval, which our CSP forbids)
+    expect(page.locator("ol.search-results > li")).to_have_count(1)
     assert "1 notice" in page.locator("#statut-recherche").inner_text()
     assert "type=kit" in page.url
     assert axe(page) == []
