@@ -36,7 +36,8 @@ class QuestionInline(admin.TabularInline):
 class DocumentInline(admin.TabularInline):
     model = EventDocument
     extra = 0
-    fields = ["title", "file", "public"]
+    fields = ["title", "kind", "file", "url", "record", "public"]
+    raw_id_fields = ["record"]
 
 
 class TeamInline(admin.TabularInline):

@@ -8,5 +8,7 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from crpv.events.achievements import register_provider
+        from crpv.events.signals import connect
 
         register_provider()
+        connect()

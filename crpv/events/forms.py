@@ -5,10 +5,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
+from crpv.catalogue.models import Record
 from crpv.contacts.models import Network, Theme
 from crpv.territories.models import Departement
 
 from .models import Event, EventDocument, EventFormat, EventMode, QuestionKind
+from .models.events import validate_web_url
 
 NO_NEWLINE = "Ce champ ne peut pas contenir de retour à la ligne."
 
@@ -73,7 +75,7 @@ class RegistrationForm(AccessibleErrorsMixin, PersonFields):
 
     website = forms.CharField(label="Ne pas remplir ce champ", required=False)
 
-    def __init__(self, *args, event, locked_email=None, **kwargs):
+    def __init__(self, *args, event, locked_email=None, questions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
@@ -81,7 +83,8 @@ class RegistrationForm(AccessibleErrorsMixin, PersonFields):
             self.fields["email"].disabled = True
             self.fields["email"].initial = locked_email
             self.fields["email"].help_text = "L'adresse à laquelle l'invitation a été envoyée."
-        self.questions = list(event.questions.all())
+        # `questions`: the event's questions when the caller has read them already.
+        self.questions = list(event.questions.all()) if questions is None else list(questions)
         for question in self.questions:
             self.fields[f"q_{question.pk}"] = self._field_for(question)
 
@@ -246,18 +249,40 @@ UPLOAD_SIGNATURES = {
 
 
 class EventDocumentForm(AccessibleErrorsMixin, forms.ModelForm):
-    """A document shown on the event's page once it is over (slides, synthèse, photos)."""
+    """A resource of the event (slides, synthèse, replay link, record of the catalogue).
+
+    A document needs a file, a link or a record; the link is http(s) only.
+    """
+
+    url = forms.URLField(
+        label="Lien (replay)",
+        required=False,
+        max_length=500,
+        assume_scheme="https",
+        validators=[validate_web_url],
+        help_text="Adresse http ou https, par exemple celle du replay sur la plateforme vidéo du centre.",
+    )
+    record = forms.ModelChoiceField(
+        label="Notice du catalogue (numéro)",
+        queryset=Record.objects.filter(visibility=Record.Visibility.PUBLIC),
+        required=False,
+        widget=forms.NumberInput(attrs={"min": 1}),
+        help_text="Le numéro d'une notice publique du centre de documentation ; son titre renvoie à la notice.",
+        error_messages={"invalid_choice": "Aucune notice publique ne porte ce numéro."},
+    )
 
     class Meta:
         model = EventDocument
-        fields = ["title", "file", "public"]
+        fields = ["title", "kind", "file", "url", "record", "public"]
         help_texts = {
             "file": "PDF, présentation (ODP, PPTX), texte (DOCX, ODT) ou image (PNG, JPEG) ; "
-            f"{settings.CRPV_MAX_UPLOAD_MB} Mo au plus.",
+            f"{settings.CRPV_MAX_UPLOAD_MB} Mo au plus. Facultatif si un lien ou une notice est indiqué.",
         }
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
+        upload = self.cleaned_data.get("file")
+        if not upload:
+            return None
         suffix = PurePath(upload.name).suffix.lower()
         if suffix not in UPLOAD_SIGNATURES:
             raise ValidationError(

@@ -182,9 +182,11 @@ def deliver_survey(survey):
     event = survey.event
     base = site_url()
     attended, no_shows = audience(survey)
-    documents = [
-        (d.title, base + d.file.url) for d in EventDocument.objects.filter(event=event, public=True).order_by("title")
-    ]
+    documents = []
+    for document in EventDocument.objects.filter(event=event, public=True).select_related("record").order_by("title"):
+        href = document.href
+        if href:
+            documents.append((document.title, href if document.url and not document.file else base + href))
     common = {
         "survey": survey,
         "event": event,

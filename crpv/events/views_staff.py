@@ -141,11 +141,15 @@ def documents(request, pk):
     event = get_object_or_404(Event, pk=pk)
     form = EventDocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         operations.add_event_document(
             event=event,
-            title=form.cleaned_data["title"],
-            file=form.cleaned_data["file"],
-            public=form.cleaned_data["public"],
+            title=data["title"],
+            kind=data["kind"],
+            file=data["file"],
+            url=data["url"],
+            record=data["record"],
+            public=data["public"],
             acting_user=request.user,
         )
         messages.success(request, f"Document « {form.cleaned_data['title']} » ajouté.")
@@ -156,7 +160,9 @@ def documents(request, pk):
         {
             "event": event,
             "form": form,
-            "documents": EventDocument.objects.filter(event=event).order_by("title", "pk"),
+            "documents": EventDocument.objects.filter(event=event)
+            .select_related("record")
+            .order_by("kind", "title", "pk"),
             "can_delete": request.user.has_perm("events.delete_eventdocument"),
         },
         status=400 if form.errors else 200,

@@ -111,9 +111,9 @@ def _pdf(name="synthese.pdf"):
 
 def test_past_events_show_their_public_documents_by_kind(client):
     event = make_event(title="Journée passée", start=timezone.now() - datetime.timedelta(days=10))
-    EventDocument.objects.create(event=event, title="Synthèse de la journée", file=_pdf())
+    EventDocument.objects.create(event=event, title="Synthèse de la journée", kind="synthese", file=_pdf())
     EventDocument.objects.create(
-        event=event, title="Diaporama", file=SimpleUploadedFile("diapos.odp", b"PK\x03\x04rest")
+        event=event, title="Diaporama", kind="presentation", file=SimpleUploadedFile("diapos.odp", b"PK\x03\x04rest")
     )
     EventDocument.objects.create(event=event, title="Notes internes", file=_pdf("notes.pdf"), public=False)
     response = client.get(reverse("events:past"))
@@ -122,7 +122,7 @@ def test_past_events_show_their_public_documents_by_kind(client):
     assert "Synthèse de la journée" in content and "Diaporama" in content and "Notes internes" not in content
     assert content.index("Présentations") < content.index("Diaporama")
     page = client.get(event.get_absolute_url()).content.decode()
-    assert "Ressources de l'événement" in page and "Synthèses et documents" in page
+    assert "Ressources de l'événement" in page and "Synthèses" in page
     assert "Notes internes" not in page
     assert "a eu lieu" in page and 'name="email"' not in page  # no registration form once over
 
@@ -203,7 +203,7 @@ def test_registration_post_reads_only_what_it_needs(client, django_assert_max_nu
     # release; UPDATE seat; INSERT registration; one audit entry; release. (The task is enqueued on commit.)
     with django_assert_max_num_queries(11):
         response = client.post(event.get_absolute_url(), form)
-    assert response.status_code == 302 and "/evenements/inscription/" in response["Location"]
+    assert response.status_code == 303 and "/evenements/inscription/" in response["Location"]
     from crpv.core.models import AuditEntry
 
     assert list(AuditEntry.objects.values_list("action", flat=True)) == ["events.registration_created"]

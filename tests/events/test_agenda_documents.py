@@ -20,9 +20,10 @@ def past_event(db):
     return make_event(title="Journée passée", start=timezone.now() - datetime.timedelta(days=5))
 
 
-def upload(client, event, name, content, title="Synthèse"):
+def upload(client, event, name, content, title="Synthèse", kind="synthese"):
     url = reverse("events_staff:documents", args=[event.pk])
-    return client.post(url, {"title": title, "file": SimpleUploadedFile(name, content), "public": "on"})
+    data = {"title": title, "kind": kind, "file": SimpleUploadedFile(name, content), "public": "on"}
+    return client.post(url, data)
 
 
 def test_staff_uploads_a_pdf_shown_on_the_public_page(events_client, past_event, client):

@@ -40,7 +40,7 @@ def test_register_through_the_page_then_cancel_through_the_signed_link(client):
     event = make_event(capacity=3)
     question = EventQuestion.objects.create(event=event, label="Régime alimentaire", kind=QuestionKind.TEXT)
     response = client.post(event.get_absolute_url(), {**FORM, f"q_{question.pk}": "végétarien"})
-    assert response.status_code == 302
+    assert response.status_code == 303  # See Other: the browser GETs the status page
     page = client.get(response["Location"])
     assert "est confirmée" in page.content.decode()
     registration = Registration.objects.get()

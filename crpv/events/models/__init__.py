@@ -17,6 +17,7 @@ from .choices import (
     RegistrationStatus,
 )
 from .events import (
+    DocumentKind,
     Event,
     EventDocument,
     EventQuestion,
@@ -31,6 +32,7 @@ from .surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyQuestionKind, S
 
 __all__ = [
     "SEAT_STATUSES",
+    "DocumentKind",
     "Attendance",
     "AttendanceRules",
     "AttendanceSource",

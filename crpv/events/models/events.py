@@ -4,6 +4,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Max, Min, Q
 from django.urls import reverse
@@ -355,19 +356,77 @@ def document_path(instance, filename):
     return f"events/{instance.event_id or 'nouveau'}/{secrets.token_hex(8)}{suffix}"
 
 
+class DocumentKind(models.TextChoices):
+    """What a document after the event is; the public page groups them in this order."""
+
+    REPLAY = "replay", "replay"
+    PRESENTATION = "presentation", "présentation"
+    SYNTHESIS = "synthese", "synthèse"
+    OTHER = "autre", "autre"
+
+
+# A replay (or any link) is an http(s) address: never javascript:, data: or ftp:.
+validate_web_url = URLValidator(schemes=["http", "https"], message="Saisissez une adresse web (http ou https).")
+
+
 class EventDocument(TimeStampedModel):
+    """A resource of the event: an uploaded file, a link (a replay) or a record of the catalogue.
+
+    The database refuses a document with none of the three.
+    """
+
     event = models.ForeignKey(Event, verbose_name="événement", on_delete=models.CASCADE, related_name="documents")
     title = models.CharField("titre", max_length=250)
-    file = models.FileField("fichier", upload_to=document_path, validators=[validate_document])
+    kind = models.CharField("type", max_length=12, choices=DocumentKind, default=DocumentKind.OTHER)
+    file = models.FileField("fichier", upload_to=document_path, validators=[validate_document], blank=True)
+    url = models.URLField(
+        "lien (replay)", max_length=500, blank=True, validators=[validate_web_url], help_text="adresse http ou https"
+    )
+    record = models.ForeignKey(
+        "catalogue.Record",
+        verbose_name="notice du catalogue",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="event_documents",
+    )
     public = models.BooleanField("visible sur la page publique", default=True)
 
     class Meta:
         verbose_name = "document de l'événement"
         verbose_name_plural = "documents de l'événement"
         ordering = ["event", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(file="") | ~Q(url="") | Q(record__isnull=False),
+                name="events_eventdocument_file_url_or_record",
+                violation_error_message="Joignez un fichier, indiquez un lien ou le numéro d'une notice du catalogue.",
+            ),
+        ]
 
     def __str__(self):
         return self.title
+
+    @property
+    def href(self):
+        """Where the document's title links to: its file, its link, or its record's page ("" for none)."""
+        if self.file:
+            return self.file.url
+        if self.url:
+            return self.url
+        if self.record_id and self.shows_record and hasattr(self.record, "get_absolute_url"):
+            return self.record.get_absolute_url()
+        return ""
+
+    @property
+    def shows_record(self):
+        """A record is shown only while it is public in the catalogue."""
+        return self.record_id is not None and self.record.visibility == self.record.Visibility.PUBLIC
+
+    @property
+    def is_shown(self):
+        """Something to show on the public page (a record made private leaves nothing)."""
+        return bool(self.file or self.url or self.shows_record)
 
 
 class EventQuestion(models.Model):
