@@ -6,6 +6,8 @@ transaction and writes its `AuditEntry` in that transaction.
 
 import contextlib
 import datetime
+import json
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -109,22 +111,17 @@ def find_duplicates(records):
     Matched by ISBN, then ISSN (serials only), then folded title + year.
     Only the keys present in the file are read from the database.
     """
-    alive = Record.objects.alive()
     isbns = {p.isbn for p in records if p.isbn}
     issns = {p.issn for p in records if p.issn and p.record_type == "revue"}
     for p in records:
         if not hasattr(p, "_title_key"):
             p._title_key = _title_key(p.title, p.title_nonsort)
     keys = {p._title_key for p in records}
-    by_isbn, by_issn, by_title = {}, {}, {}
-    for chunk in _chunks(isbns):
-        by_isbn.update(alive.filter(isbn__in=chunk).values_list("isbn", "pk"))
-    for chunk in _chunks(issns):
-        by_issn.update(alive.filter(issn__in=chunk, record_type="revue").values_list("issn", "pk"))
-    for chunk in _chunks(keys):
-        rows = alive.filter(title_key__in=chunk).values_list("title_key", "publication_year", "pk", "isbn")
-        for key, year, pk, isbn in rows:
-            by_title.setdefault((key, year), (pk, isbn))
+    by_isbn = dict(_alive_matching("isbn", isbns, ("isbn", "id")))
+    by_issn = dict(_alive_matching("issn", issns, ("issn", "id"), record_type="revue"))
+    by_title = {}
+    for key, year, pk, isbn in _alive_matching("title_key", keys, ("title_key", "publication_year", "id", "isbn")):
+        by_title.setdefault((key, year), (pk, isbn))
     duplicates = {}
     seen_isbn, seen_issn, seen_title = {}, {}, {}
     for p in records:
@@ -150,6 +147,38 @@ def find_duplicates(records):
             seen_issn[p.issn] = p.position
         seen_title.setdefault(key, (p.position, p.isbn))
     return duplicates
+
+
+def _alive_matching(column, values, select, **equal):
+    """Rows (tuples of `select`) of alive records whose `column` is in `values`, by (title_key, id).
+
+    One query whatever the number of values: an array parameter on PostgreSQL,
+    a JSON array read by `json_each` on SQLite (the ORM's `IN` would need a
+    query per few hundred values and prepare each value on its own).
+    """
+    if not values:
+        return []
+    if connection.vendor not in ("postgresql", "sqlite"):
+        rows = []
+        for chunk in _chunks(values):
+            query = Record.objects.alive().filter(**{f"{column}__in": chunk}, **equal).order_by("title_key", "pk")
+            rows += query.values_list(*("pk" if name == "id" else name for name in select))
+        return rows
+    quote = connection.ops.quote_name
+    table = quote(Record._meta.db_table)
+    where = "".join(f" AND {quote(name)} = %s" for name in equal)
+    if connection.vendor == "postgresql":
+        match, values = f"{quote(column)} = ANY(%s)", list(values)
+    else:
+        match = f"{quote(column)} IN (SELECT value FROM json_each(%s))"  # noqa: S608
+        values = json.dumps(list(values))
+    sql = (
+        f"SELECT {', '.join(quote(name) for name in select)} FROM {table} "  # noqa: S608
+        f"WHERE deleted_at IS NULL AND {match}{where} ORDER BY title_key, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [values, *equal.values()])
+        return cursor.fetchall()
 
 
 _STATUS = {fold(label): code for code, label in Copy.Status.choices} | {fold(c): c for c in Copy.Status.values}
@@ -269,8 +298,15 @@ def _write(parsed_records, *, batch, origin, source_name, report):
     concepts = Concept.objects.by_label()
     # Authors: reuse those already known, create the others once.
     wanted = {}
+    key_of = {}
     for p in parsed_records:
-        p._agent_keys = [_agent_key(a.name, a.forename, a.is_organisation) for a in p.authors]
+        keys = p._agent_keys = []
+        for a in p.authors:
+            identity = (a.name, a.forename, a.is_organisation)
+            key = key_of.get(identity)
+            if key is None:
+                key = key_of[identity] = _agent_key(*identity)
+            keys.append(key)
         for a, key in zip(p.authors, p._agent_keys, strict=True):
             wanted.setdefault(key, a)
     agents = {}
@@ -322,7 +358,7 @@ def _write(parsed_records, *, batch, origin, source_name, report):
         now,
     )
     keywords_field = Record._meta.get_field("keywords")
-    fold_cache = {}
+    fold_cache, json_of = {}, {}
     rows = []
     subject_ids_of = []
     for p in parsed_records:
@@ -365,7 +401,7 @@ def _write(parsed_records, *, batch, origin, source_name, report):
                     p.abstract,
                     p.contents,
                     p.notes,
-                    keywords_field.get_db_prep_save(keywords, connection),
+                    json_of.get(tuple(keywords)) or _json(keywords_field, keywords, json_of),
                     origin,
                     source_name,
                     p.source_id,
@@ -409,6 +445,13 @@ def _write(parsed_records, *, batch, origin, source_name, report):
 
 
 _STATUS_CACHE = {}
+
+
+def _json(field, value, cache):
+    prepared = cache[tuple(value)] = field.get_db_prep_save(value, connection)
+    return prepared
+
+
 COPY_FIELDS = ("record", "barcode", "call_number", "location", "status", "acquired_on", "note")
 
 
@@ -460,13 +503,25 @@ class _Table:
                 value = f.get_default()
             defaults.append(f.get_db_prep_save(value, connection))
         self.defaults = tuple(defaults)
+        indexes = [i for i, _ in self.limits]
+        if len(indexes) == 1:
+            self._texts = lambda values: (values[indexes[0]],)
+        elif indexes:
+            self._texts = operator.itemgetter(*indexes)
+        self._maxima = [limit for _, limit in self.limits]
 
     def row(self, values):
-        values = list(values)
-        for i, limit in self.limits:
-            value = values[i]
-            if value.__class__ is str and len(value) > limit:
-                values[i] = value[:limit]
+        if self.limits:
+            try:  # one pass in C for the usual case: every text fits
+                over = any(map(operator.gt, map(len, self._texts(values)), self._maxima))
+            except TypeError:  # a None among them
+                over = True
+            if over:
+                values = list(values)
+                for i, limit in self.limits:
+                    value = values[i]
+                    if value.__class__ is str and len(value) > limit:
+                        values[i] = value[:limit]
         return (*values, *self.defaults)
 
 

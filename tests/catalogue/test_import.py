@@ -159,3 +159,21 @@ def test_import_keys_are_the_models_keys(text, nonsort, organisation):
         assert operations._fold(value) == fold(value)
         assert operations._title_key(value, nonsort) == title_key(value, nonsort)
         assert operations._agent_key(value, text, organisation) == agent_key(value, text, organisation)
+
+
+def test_text_longer_than_its_column_is_cut(admin_user):
+    from crpv.catalogue.formats.base import ParsedCopy, ParsedRecord, ParseResult
+
+    p = ParsedRecord(
+        position=1,
+        title="T" * 700,
+        publisher="É" * 300,
+        series_number="9" * 80,
+        copies=[ParsedCopy(barcode="B" * 70, call_number="C" * 150, note="N" * 300)],
+    )
+    report = import_records(parsed=ParseResult(format="csv", records=[p], count=1), acting_user=admin_user)
+    assert report.written
+    record = Record.objects.get()
+    assert (len(record.title), record.publisher, len(record.series_number)) == (500, "É" * 255, 50)
+    copy = record.copies.get()
+    assert (len(copy.barcode), len(copy.call_number), len(copy.note)) == (50, 100, 255)
