@@ -1,4 +1,5 @@
 from .authorities import Agent, agent_key
+from .desk import ConsultationRequest, Loan, RecordUpload
 from .harvest import HarvestSource
 from .records import (
     LICENCES,
@@ -30,10 +31,13 @@ __all__ = [
     "Authorship",
     "Concept",
     "ConceptScheme",
+    "ConsultationRequest",
     "Copy",
     "ImportBatch",
     "Link",
+    "Loan",
     "Record",
+    "RecordUpload",
     "SavedSearch",
     "agent_key",
     "title_key",
