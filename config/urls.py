@@ -24,6 +24,7 @@ urlpatterns = [
     path("gestion/panorama/", include("crpv.contacts.urls_panorama")),
     path("oai", include("crpv.catalogue.urls_oai")),
     path("gestion/desherbage/", include("crpv.catalogue.urls_weeding")),
+    path("gestion/espace-doc/", include("crpv.catalogue.urls_desk")),
     path(
         "connexion/",
         login_not_required(

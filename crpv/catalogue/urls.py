@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import feeds, views_public, views_staff
+from . import feeds, views_desk, views_public, views_staff
 from .views_public import login_not_required
 
 app_name = "catalogue"
 urlpatterns = [
     path("", views_public.search, name="search"),
     path("notices/<int:pk>/", views_public.record_detail, name="record"),
+    path("notices/<int:pk>/consultation/", views_desk.consultation_request, name="consultation_request"),
     path("notices/<int:pk>/citation.<str:fmt>", views_public.record_citation, name="record_citation"),
     path("boite-a-outils/", views_public.toolbox, name="toolbox"),
     path("nouveautes.rss", login_not_required(feeds.NewRecordsFeed()), name="new_records_feed"),
