@@ -9,6 +9,7 @@ OUR_NAMESPACES = {"www", "staff", "territories", "programme", "contacts", "users
 OUR_NAMESPACES |= {"events", "events_staff"}
 OUR_NAMESPACES |= {"oai", "weeding"}
 OUR_NAMESPACES |= {"contacts_public", "panorama"}
+OUR_NAMESPACES |= {"desk"}
 _reached = set()
 
 
