@@ -94,10 +94,12 @@ def main():
                             ["public"],
                         )
                     else:
+                        # As the ORM passes it (SQLite compares the stored text).
+                        moment = connection.ops.adapt_datetimefield_value(after[0])
                         cursor.execute(
                             f"SELECT * FROM {table} WHERE visibility = %s AND (updated_at > %s OR "  # noqa: S608
                             "(updated_at = %s AND id > %s)) ORDER BY updated_at, id LIMIT 101",
-                            ["public", after[0], after[0], after[1]],
+                            ["public", moment, moment, after[1]],
                         )
                     rows = cursor.fetchall()
                     bounds.append(time.perf_counter() - start)

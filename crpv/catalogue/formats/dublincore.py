@@ -22,36 +22,35 @@ DCMI_TYPE = {
 }
 
 
+def elements(p):
+    """The (element name, text) pairs of a record's `oai_dc`, in order, empty values left out."""
+    pairs = [("title", f"{p.title} : {p.subtitle}" if p.subtitle else p.title)]
+    pairs += [("creator" if a.role == "auteur" else "contributor", a.display) for a in p.authors]
+    pairs += [("subject", subject) for subject in [*p.subjects, *p.keywords]]
+    pairs += [
+        ("description", p.abstract),
+        ("publisher", p.publisher),
+        ("date", str(p.year) if p.year else p.date_text),
+        ("type", DCMI_TYPE.get(p.record_type, "Text")),
+        ("type", RECORD_TYPES.get(p.record_type, "")),
+        ("format", p.extent),
+    ]
+    if p.isbn:
+        pairs.append(("identifier", f"urn:isbn:{p.isbn}"))
+    if p.issn:
+        pairs.append(("identifier", f"urn:issn:{p.issn}"))
+    pairs += [("identifier", link.url) for link in p.links]
+    pairs += [("source", p.host_title), ("language", p.language), ("relation", p.series)]
+    return [(name, value) for name, value in pairs if value]
+
+
 def to_oai_dc(p):
     ET.register_namespace("oai_dc", OAI_DC)
     ET.register_namespace("dc", DC)
     ET.register_namespace("xsi", XSI)
     root = ET.Element(f"{{{OAI_DC}}}dc", {f"{{{XSI}}}schemaLocation": SCHEMA_LOCATION})
-
-    def add(name, value):
-        if value:
-            ET.SubElement(root, f"{{{DC}}}{name}").text = value
-
-    add("title", f"{p.title} : {p.subtitle}" if p.subtitle else p.title)
-    for a in p.authors:
-        add("creator" if a.role == "auteur" else "contributor", a.display)
-    for subject in [*p.subjects, *p.keywords]:
-        add("subject", subject)
-    add("description", p.abstract)
-    add("publisher", p.publisher)
-    add("date", str(p.year) if p.year else p.date_text)
-    add("type", DCMI_TYPE.get(p.record_type, "Text"))
-    add("type", RECORD_TYPES.get(p.record_type, ""))
-    add("format", p.extent)
-    if p.isbn:
-        add("identifier", f"urn:isbn:{p.isbn}")
-    if p.issn:
-        add("identifier", f"urn:issn:{p.issn}")
-    for link in p.links:
-        add("identifier", link.url)
-    add("source", p.host_title)
-    add("language", p.language)
-    add("relation", p.series)
+    for name, value in elements(p):
+        ET.SubElement(root, f"{{{DC}}}{name}").text = value
     return root
 
 
