@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from .models import Agent, Attachment, Authorship, Concept, ConceptScheme, Copy, ImportBatch, Link, Record
+from .models.desk import ConsultationRequest, Loan
 from .models.harvest import HarvestSource
 from .models.weeding import CopyUse, WeedingRule
 from .search import index_records
@@ -176,3 +177,23 @@ class CopyUseAdmin(admin.ModelAdmin):
 class HarvestSourceAdmin(admin.ModelAdmin):
     list_display = ("name", "base_url", "set_spec", "metadata_prefix", "last_harvested_at")
     readonly_fields = ("last_harvested_at", "last_report")
+
+
+@admin.register(ConsultationRequest)
+class ConsultationRequestAdmin(admin.ModelAdmin):
+    """Requests are handled on the Espace doc staff pages; the admin shows and corrects them."""
+
+    list_display = ("created_at", "name", "record", "status")
+    list_filter = ("status",)
+    search_fields = ("name", "email", "organisation_name", "record__title")
+    raw_id_fields = ("record",)
+    filter_horizontal = ("copies",)
+
+
+@admin.register(Loan)
+class LoanAdmin(admin.ModelAdmin):
+    list_display = ("copy", "borrower_name", "lent_on", "due_on", "returned_on", "reminders_sent")
+    list_filter = ("returned_on",)
+    search_fields = ("borrower_name", "borrower_email", "copy__barcode", "copy__call_number")
+    raw_id_fields = ("copy", "person")
+    readonly_fields = ("reminders_sent", "last_reminder_at")

@@ -85,7 +85,9 @@ class Loan(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="+",
+        # A visible reverse relation: merging two people moves their loans, and a
+        # person's data export includes them (both follow Person's related objects).
+        related_name="catalogue_loans",
     )
     borrower_name = models.CharField("emprunteur", max_length=200)
     borrower_email = models.EmailField("courriel de l'emprunteur", max_length=254, blank=True)
