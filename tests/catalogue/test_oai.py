@@ -261,3 +261,41 @@ def test_list_records_query_count_does_not_grow_with_the_page(client, catalogue,
         Authorship.objects.create(record=record, agent=agent)
     with django_assert_max_num_queries(10):
         oai(client, verb="ListRecords", metadataPrefix="marcxml")
+
+
+def test_resumption_tokens_walk_records_sharing_one_datestamp(client, catalogue, settings):
+    """An import gives many records the same updated_at: the cursor goes on by pk within it."""
+    settings.CRPV_OAI_PAGE_SIZE = 3
+    for i in range(10):
+        make(f"Importée {i}")
+    same = datetime.datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=datetime.UTC)
+    Record.objects.filter(title__startswith="Importée").update(updated_at=same)
+    expected = {oai_id(r) for r in Record.objects.filter(visibility="public").exclude(origin="harvest")}
+    seen = []
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    while True:
+        seen += identifiers(root)
+        token = root.find(f".//{OAI}resumptionToken")
+        if token is None or not token.text:
+            break
+        root = oai(client, verb="ListIdentifiers", resumptionToken=token.text)
+    assert len(seen) == len(set(seen)) and set(seen) == expected
+
+
+def test_list_records_page_matches_the_export_of_each_record(client, catalogue):
+    """The page is read as plain values: it must say what the export of each Record says."""
+    from crpv.catalogue.exporting import to_parsed
+    from crpv.catalogue.formats import dublincore
+    from crpv.catalogue.oai.provider import load_items
+
+    a = catalogue["a"]
+    a.copies.create(barcode="B1", call_number="Z", acquired_on=datetime.date(2021, 5, 6))
+    a.copies.create(barcode="B2", call_number="A")
+    a.links.create(url="https://irev.example/a", label="texte")
+    a.parent = catalogue["b"]
+    a.save()
+    record = Record.objects.for_export().get(pk=a.pk)
+    item = load_items([a.pk, catalogue["gone"].pk], full=True)
+    assert item[a.pk].parsed == to_parsed(record)
+    assert item[catalogue["gone"].pk].parsed is None
+    assert dublincore.elements(item[a.pk].parsed) == dublincore.elements(to_parsed(record))

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -234,7 +235,7 @@ def load_items(pks, *, full):
     authors, subjects, copies, links = {}, {}, {}, {}
     for record_id, role, name, forename, is_organisation, dates in (
         Authorship.objects.filter(record_id__in=ids)
-        .order_by("record", "position", "pk")
+        .order_by("record_id", "position", "pk")
         .values_list("record_id", "role", "agent__name", "agent__forename", "agent__is_organisation", "agent__dates")
     ):
         authors.setdefault(record_id, []).append(
@@ -248,7 +249,7 @@ def load_items(pks, *, full):
         subjects.setdefault(record_id, []).append(label)
     for record_id, barcode, call_number, location, status, acquired_on, note in (
         Copy.objects.filter(record_id__in=ids)
-        .order_by("record", "call_number", "pk")
+        .order_by("record_id", "call_number", "pk")
         .values_list("record_id", "barcode", "call_number", "location", "status", "acquired_on", "note")
     ):
         copies.setdefault(record_id, []).append(
@@ -262,7 +263,7 @@ def load_items(pks, *, full):
             )
         )
     for record_id, url, label in (
-        Link.objects.filter(record_id__in=ids).order_by("record", "pk").values_list("record_id", "url", "label")
+        Link.objects.filter(record_id__in=ids).order_by("record_id", "pk").values_list("record_id", "url", "label")
     ):
         links.setdefault(record_id, []).append(ParsedLink(url=url, label=label))
     for pk, row in described.items():
@@ -572,10 +573,20 @@ def list_items(root, base_url, request):
         state["total"] = records.count()
     if state["after"]:
         moment, pk = datetime.datetime.fromisoformat(state["after"][0]), state["after"][1]
-        records = records.filter(Q(updated_at__gt=moment) | Q(updated_at=moment, pk__gt=pk))
+        # The cursor as a row comparison, (updated_at, id) > (moment, pk): both engines read it as one
+        # range of an index on (updated_at, id) (SQLite's index on updated_at ends with the rowid);
+        # `updated_at >= moment`, implied, lets PostgreSQL start from the updated_at index without one.
+        # An import gives thousands of records the same updated_at: `updated_at > moment OR
+        # (updated_at = moment AND id > pk)` made PostgreSQL read and sort the whole group for each page.
+        table = connection.ops.quote_name(Record._meta.db_table)
+        records = records.filter(updated_at__gte=moment).extra(  # noqa: S610 (no user text: a datetime and an int)
+            where=[f"({table}.updated_at, {table}.id) > (%s, %s)"],
+            params=[connection.ops.adapt_datetimefield_value(moment), int(pk)],
+        )
     size = page_size()
     # Two steps: the page's keys by the cursor (one indexed, narrow query), then those rows and
-    # their relations as plain values; reading wide rows on the cursor query made the engine sort them.
+    # their relations as plain values, ordered by record_id (not by the record: that joined
+    # catalogue_record to sort by its title key); wide rows on the cursor query made the engine sort them.
     keys = list(records.values_list("pk", flat=True)[: size + 1])
     items = load_items(keys[:size], full=verb == "ListRecords")
     page = [items[pk] for pk in keys[:size] if pk in items]
