@@ -2,6 +2,7 @@ from pathlib import PurePath
 
 from django import forms
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
@@ -206,6 +207,21 @@ class AgendaFilterForm(forms.Form):
     def active(self):
         return self.is_valid() and any(self.cleaned_data.values())
 
+    # The filters' themes and départements: the same for every visitor and
+    # edited a few times a year, so each process keeps them this many seconds
+    # (2 queries fewer per agenda page). The events listed are never cached
+    # (ADR 0003: they show the seats left).
+    CHOICES_CACHE_SECONDS = 60
+
+    @classmethod
+    def _choice_rows(cls, name, field):
+        key = f"events:agenda-choices:{name}:{settings.CRPV_CENTRE['region_code']}"
+        rows = cache.get(key)
+        if rows is None:
+            rows = list(field.queryset.values_list(field.to_field_name, "name"))
+            cache.set(key, rows, cls.CHOICES_CACHE_SECONDS)
+        return rows
+
     def selects(self):
         """The filters as plain data for the template: Django's select widget renders
         one template per option, which made most of the agenda's rendering time."""
@@ -214,7 +230,7 @@ class AgendaFilterForm(forms.Form):
             bound = self[name]
             field = self.fields[name]
             if isinstance(field, forms.ModelChoiceField):
-                rows = list(field.queryset.values_list(field.to_field_name, "name"))
+                rows = self._choice_rows(name, field)
                 labels = (f"{n} ({k})" if field.to_field_name == "code" else n for k, n in rows)
                 options = [("", field.empty_label), *zip((k for k, _ in rows), labels, strict=True)]
             else:

@@ -5,16 +5,19 @@ import json
 
 import lxml.html
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
 from crpv.contacts.models import Theme
+from crpv.events import operations
+from crpv.events.forms import AgendaFilterForm
 from crpv.events.models import EventDocument, EventFormat, EventMode, EventStatus, Session
 from crpv.territories.models import Departement, Region
 
-from .conftest import make_event
+from .conftest import make_event, person_data
 
 pytestmark = pytest.mark.django_db
 
@@ -101,8 +104,33 @@ def test_agenda_query_count_does_not_grow_with_the_number_of_events(client, djan
     # count, page ids, page events, sessions, themes; the filters' themes and départements
     assert len(ten.captured_queries) == 7
     add(190)
+    # The filters' choices are now in the cache (a minute): the 5 queries of the list.
+    with django_assert_num_queries(5):
+        client.get(reverse("events:agenda"))
+    cache.clear()
     with django_assert_num_queries(7):
         client.get(reverse("events:agenda"))
+    for n in range(3):
+        make_event(title=f"Passé {n}", start=timezone.now() - datetime.timedelta(days=30 + n))
+    # count, page ids, page events, sessions, themes, documents
+    with django_assert_num_queries(6):
+        client.get(reverse("events:past"))
+
+
+def test_agenda_filter_choices_are_cached_for_a_minute_only(client):
+    assert AgendaFilterForm.CHOICES_CACHE_SECONDS <= 60
+    client.get(reverse("events:agenda"))
+    Theme.objects.create(name="Thème tout neuf", slug="theme-tout-neuf")
+    assert "Thème tout neuf" not in client.get(reverse("events:agenda")).content.decode()
+    cache.clear()  # what the timeout does after a minute
+    assert "Thème tout neuf" in client.get(reverse("events:agenda")).content.decode()
+
+
+def test_seats_left_are_never_served_stale(client):
+    event = make_event(title="Presque complet", capacity=1)
+    assert "complet</span>" not in client.get(reverse("events:agenda")).content.decode()
+    operations.register_participant(event=event, person_data=person_data(1))
+    assert "complet</span>" in client.get(reverse("events:agenda")).content.decode()
 
 
 def _pdf(name="synthese.pdf"):

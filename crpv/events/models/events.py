@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import F, Max, Min, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -96,13 +96,38 @@ class EventQuerySet(models.QuerySet):
     def with_dates(self):
         return self.annotate(first_start=Min("sessions__starts_at"), last_end=Max("sessions__ends_at"))
 
+    def with_session_bounds(self):
+        """`first_start` and `last_end` (as `with_dates()`) through correlated subqueries.
+
+        Each reads 1 row of the (event, starts_at) index, or the event's few
+        sessions, instead of grouping every event row with its sessions: on
+        the agenda (2 000 events) the aggregate made the count and the page
+        query ~55 ms on SQLite.
+        """
+        sessions = Session.objects.filter(event=OuterRef("pk"))
+        return self.annotate(
+            first_start=Subquery(sessions.order_by("starts_at").values("starts_at")[:1]),
+            last_end=Subquery(sessions.order_by("-ends_at").values("ends_at")[:1]),
+        )
+
+    def _ending_after(self, now):
+        return Exists(Session.objects.filter(event=OuterRef("pk"), ends_at__gte=now))
+
     def upcoming(self, now=None):
+        """Events whose last session ends at `now` or later (last_end >= now), soonest first."""
         now = now or timezone.now()
-        return self.with_dates().filter(last_end__gte=now).order_by("first_start", "pk")
+        return self.filter(self._ending_after(now)).with_session_bounds().order_by("first_start", "pk")
 
     def past(self, now=None):
+        """Events with sessions, all ended before `now` (last_end < now), latest first."""
         now = now or timezone.now()
-        return self.with_dates().filter(last_end__lt=now).order_by("-first_start", "-pk")
+        has_sessions = Exists(Session.objects.filter(event=OuterRef("pk")))
+        return (
+            self.filter(has_sessions)
+            .exclude(self._ending_after(now))
+            .with_session_bounds()
+            .order_by("-first_start", "-pk")
+        )
 
     def open_for_registration(self, now=None):
         now = now or timezone.now()
