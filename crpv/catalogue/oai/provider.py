@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Min, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -538,6 +537,32 @@ def _query(state):
     return records.order_by("updated_at", "pk")
 
 
+def page_keys(records, after, limit):
+    """The pks of the next `limit` records by (updated_at, pk) after the cursor `after` (moment, pk).
+
+    An import gives thousands of records the same updated_at, and no index
+    holds (updated_at, id): `updated_at > moment OR (updated_at = moment AND
+    id > pk)` made PostgreSQL read and sort the whole group for every page.
+    Asked in two parts, each is one range of an existing index: the rest of
+    the cursor's datestamp by pk (primary key), then the later datestamps
+    (updated_at index, few ties to sort). The first page starts at the
+    earliest datestamp.
+    """
+    if after is None:
+        first = records.order_by("updated_at").values_list("updated_at", flat=True)[:1]
+        if not first:
+            return []
+        moment, same = first[0], records.filter(updated_at=first[0])
+    else:
+        moment, pk = after
+        same = records.filter(updated_at=moment, pk__gt=pk)
+    keys = list(same.order_by("pk").values_list("pk", flat=True)[:limit])
+    if len(keys) < limit:
+        later = records.filter(updated_at__gt=moment).order_by("updated_at", "pk")
+        keys += later.values_list("pk", flat=True)[: limit - len(keys)]
+    return keys
+
+
 def _initial_state(verb, args):
     prefix = args["metadataPrefix"]
     if prefix not in METADATA_FORMATS:
@@ -571,23 +596,14 @@ def list_items(root, base_url, request):
     records = _query(state)
     if state["cursor"] == 0 and "total" not in state:
         state["total"] = records.count()
+    after = None
     if state["after"]:
-        moment, pk = datetime.datetime.fromisoformat(state["after"][0]), state["after"][1]
-        # The cursor as a row comparison, (updated_at, id) > (moment, pk): both engines read it as one
-        # range of an index on (updated_at, id) (SQLite's index on updated_at ends with the rowid);
-        # `updated_at >= moment`, implied, lets PostgreSQL start from the updated_at index without one.
-        # An import gives thousands of records the same updated_at: `updated_at > moment OR
-        # (updated_at = moment AND id > pk)` made PostgreSQL read and sort the whole group for each page.
-        table = connection.ops.quote_name(Record._meta.db_table)
-        records = records.filter(updated_at__gte=moment).extra(  # noqa: S610 (no user text: a datetime and an int)
-            where=[f"({table}.updated_at, {table}.id) > (%s, %s)"],
-            params=[connection.ops.adapt_datetimefield_value(moment), int(pk)],
-        )
+        after = datetime.datetime.fromisoformat(state["after"][0]), state["after"][1]
     size = page_size()
-    # Two steps: the page's keys by the cursor (one indexed, narrow query), then those rows and
+    # Two steps: the page's keys by the cursor (narrow, indexed queries), then those rows and
     # their relations as plain values, ordered by record_id (not by the record: that joined
     # catalogue_record to sort by its title key); wide rows on the cursor query made the engine sort them.
-    keys = list(records.values_list("pk", flat=True)[: size + 1])
+    keys = page_keys(records, after, size + 1)
     items = load_items(keys[:size], full=verb == "ListRecords")
     page = [items[pk] for pk in keys[:size] if pk in items]
     more = len(keys) > size
