@@ -1,7 +1,10 @@
 """Use-cases of events: registration, waiting list, approval, invitations.
 
 Every function here runs in one transaction, writes an `AuditEntry` in it,
-and sends e-mail only after commit, through the task queue.
+and sends e-mail only after commit, through the task queue: with the
+database queue (django-tasks-db) the task row is written in the same
+transaction, so the worker sees it only once committed (an outbox); with
+any other backend the task is enqueued by `on_commit`.
 
 Seats: `Event.seats_taken` (and `Team.seats_taken` for per-territory quotas)
 count the registrations in `SEAT_STATUSES`. A seat is taken by one
