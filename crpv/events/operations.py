@@ -215,6 +215,8 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
                     function_title=data.function_title[:250],
                     legal_basis=legal_basis,
                     source=f"inscription à « {event} »"[:200] if event else "inscription à un événement",
+                    # The person's own action starts the retention period (contacts.privacy).
+                    last_own_action_at=timezone.now() if acting_user is None else None,
                 )
         except IntegrityError:  # the same address created by a concurrent request
             person = person_with_email(email)
@@ -230,6 +232,9 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
             if not getattr(person, field) and getattr(data, field):
                 setattr(person, field, getattr(data, field))
                 changed.append(field)
+        if acting_user is None:  # the person registers: their own action (retention restarts)
+            person.last_own_action_at = timezone.now()
+            changed.append("last_own_action_at")
         if changed:
             person.save(update_fields=[*changed, "folded_name", "email", "updated_at"])
     if data.organisation_name and (created or not person.positions.current().exists()):

@@ -304,3 +304,15 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(event, django_capture_o
     assert Registration.objects.count() == 0
     event.refresh_from_db()
     assert event.seats_taken == 0
+
+
+def test_registering_is_the_person_s_own_action_for_retention():
+    event = make_event(capacity=5)
+    operations.register_participant(event=event, person_data=person_data(1))
+    person = Person.objects.get(email=person_data(1)["email"])
+    assert person.last_own_action_at is not None
+    Person.objects.filter(pk=person.pk).update(last_own_action_at=None)
+    other = make_event(capacity=5, title="Autre atelier")
+    operations.register_participant(event=other, person_data=person_data(1))
+    person.refresh_from_db()
+    assert person.last_own_action_at is not None
