@@ -387,6 +387,11 @@ def registration_status(request, token):
             "registration": registration,
             "event": registration.event,
             "cancel_token": make_token("cancel", registration.key) if registration.is_active else "",
+            "attestation_token": (
+                make_token("attestation", registration.key)
+                if registration.attendances.filter(present=True).exists()
+                else ""
+            ),
         },
     )
 

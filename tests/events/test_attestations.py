@@ -139,3 +139,13 @@ def test_command_runs_dry_unless_told(cycle):
     call_command("generate_attestations", cycle.slug, "--wet-run", stdout=out)
     run = AttestationRun.objects.get()
     assert run.status == AttestationRunStatus.DONE and run.done == 1
+
+
+def test_the_status_page_offers_the_attestation_once_a_session_was_attended(client, cycle):
+    helene, karim, *_ = enrol(cycle)
+    _attend(cycle, helene, [0])
+    page = client.get(reverse("events:registration_status", args=[tokens.make_token("status", helene.key)]))
+    prefix = reverse("events:attestation", args=["x"])[:-2]  # tokens carry a timestamp: compare the path
+    assert f'href="{prefix}' in page.content.decode()
+    page = client.get(reverse("events:registration_status", args=[tokens.make_token("status", karim.key)]))
+    assert "attestation de présence" not in page.content.decode()
