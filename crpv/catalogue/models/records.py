@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from crpv.core.models import TimeStampedModel
@@ -222,6 +223,9 @@ class Record(TimeStampedModel):
 
     def __str__(self):
         return f"{self.title} ({self.publication_year})" if self.publication_year else self.title
+
+    def get_absolute_url(self):
+        return reverse("catalogue:record", args=[self.pk])
 
     def clean(self):
         errors = {}
