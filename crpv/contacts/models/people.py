@@ -67,7 +67,9 @@ class Person(TimeStampedModel):
         null=True,
         blank=True,
         db_index=True,
-        help_text="Inscription, réponse, mise à jour de ses données… : le point de départ de la durée de conservation.",
+        help_text=(
+            "Inscription, réponse, mise à jour de ses données… : le point de départ de la durée de conservation."
+        ),
     )
     repermission_sent_at = models.DateTimeField("demande de renouvellement envoyée le", null=True, blank=True)
     is_anonymised = models.BooleanField("anonymisée", default=False)
