@@ -40,51 +40,11 @@ def make_csv(rows, *, encoding="cp1252", delimiter=";"):
     return buffer.getvalue().encode(encoding)
 
 
-# --- a real SMTP server on loopback (as in tests/events) ------------------------------
-
-
-class _SmtpCollector:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        import email
-        import email.policy
-
-        self.messages.append(
-            (envelope.rcpt_tos, email.message_from_bytes(envelope.content, policy=email.policy.default))
-        )
-        return "250 Message accepted for delivery"
-
-
-def _free_port():
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def smtp_server(settings):
-    """A real SMTP server on loopback (aiosmtpd) collecting what it receives."""
-    from aiosmtpd.controller import Controller
-
-    handler = _SmtpCollector()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = controller.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.CRPV_SITE_URL = "https://crpv.example"
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
 def mail_text(message):
     return message.get_body(preferencelist=("plain",)).get_content()
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    """Links in the messages start with the site's public address."""
+    settings.CRPV_SITE_URL = "https://crpv.example"
