@@ -28,7 +28,7 @@ class ErrorsDescribedMixin:
     """Tie each field's error message to its input (`aria-describedby`).
 
     The templates print a field's errors in an element with the id
-    `<auto_id>_erreur` (see contacts/_field.html).
+    `<auto_id>_erreur` (see includes/_field.html).
     """
 
     def full_clean(self):
