@@ -37,6 +37,7 @@ ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
 MODES = (ALL_OR_NOTHING, VALID_ONLY)
 CHUNK = 500
+ANALYZE_AFTER = 1000  # records written at once, after which PostgreSQL's statistics are refreshed
 
 
 @dataclass
@@ -442,6 +443,12 @@ def _write(parsed_records, *, batch, origin, source_name, report):
     insert_rows(Record.subjects.through, ("record", "concept"), subjects)
     _create_copies(copies, report)
     insert_rows(Link, ("record", "url", "label", "kind"), links)
+    if connection.vendor == "postgresql" and len(parsed_records) >= ANALYZE_AFTER:
+        # Fresh statistics for the planner: until autovacuum's next pass, PostgreSQL planned the
+        # OAI-PMH pages of a just-imported batch as if it did not exist (tens of ms per query).
+        with connection.cursor() as cursor:
+            for model in (Record, Agent, Authorship, Record.subjects.through, Copy, Link):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 _STATUS_CACHE = {}
