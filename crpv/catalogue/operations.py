@@ -32,6 +32,7 @@ from .models import (
     title_key,
 )
 from .models.records import _LEADING_ARTICLE, TITLE_KEY_MAX_LENGTH
+from .tasks import index_after_commit
 
 ALL_OR_NOTHING = "all_or_nothing"
 VALID_ONLY = "valid_only"
@@ -283,6 +284,7 @@ def import_records(
             duplicates=len(report.duplicates),
             errors=len(report.errors),
         )
+        index_after_commit(batch_id=batch.pk)
     report.written = True
     report.batch_id = batch.pk
     return report
@@ -669,6 +671,7 @@ def delete_record(*, record, acting_user):
     """Tombstone a record: it leaves the catalogue but stays for OAI-PMH deletions."""
     record.mark_deleted()
     AuditEntry.record(acting_user, "catalogue.record.deleted", record)
+    index_after_commit(record_ids=[record.pk])
     return record
 
 
@@ -677,6 +680,7 @@ def restore_record(*, record, acting_user):
     record.deleted_at = None
     record.save(update_fields=["deleted_at", "updated_at"])
     AuditEntry.record(acting_user, "catalogue.record.restored", record)
+    index_after_commit(record_ids=[record.pk])
     return record
 
 

@@ -30,3 +30,22 @@ def test_saving_in_the_admin_indexes_the_record(staff_user):
 
     model_admin.delete_model(request, record)
     assert found("proximité") == []
+
+
+def test_imported_deleted_and_restored_records_follow_in_search(staff_user, django_capture_on_commit_callbacks):
+    from crpv.catalogue.formats import ris
+    from crpv.catalogue.operations import delete_record, import_records, restore_record
+
+    reindex_all()
+    parsed = ris.parse(b"TY  - RPRT\r\nTI  - Diagnostic en marchant dans les quartiers\r\nPY  - 2023\r\nER  - \r\n")
+    with django_capture_on_commit_callbacks(execute=True):
+        report = import_records(parsed=parsed, acting_user=staff_user)
+    assert report.written
+    record = Record.objects.get(title="Diagnostic en marchant dans les quartiers")
+    assert found("marchant") == [record.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_record(record=record, acting_user=staff_user)
+    assert found("marchant") == []
+    with django_capture_on_commit_callbacks(execute=True):
+        restore_record(record=record, acting_user=staff_user)
+    assert found("marchant") == [record.pk]

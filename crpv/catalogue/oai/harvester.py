@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from crpv.catalogue.tasks import index_after_commit
 from crpv.core.models import AuditEntry
 
 from .. import operations
@@ -284,6 +285,7 @@ def harvest(*, source, acting_user, from_date=None, until=None, dry_run=False, g
         source.last_report = report.as_dict()
         source.save()
         AuditEntry.record(acting_user, "catalogue.harvest", source, **report.as_dict())
+        index_after_commit(batch_id=batch.pk, record_ids=[r.pk for r, _ in to_update] + [r.pk for r in to_delete])
     return report
 
 
