@@ -212,7 +212,11 @@ class Record(TimeStampedModel):
         verbose_name = "notice"
         verbose_name_plural = "notices"
         ordering = ["title_key", "pk"]
-        indexes = [models.Index(fields=["title_key", "publication_year"], name="catalogue_title_year")]
+        indexes = [
+            models.Index(fields=["title_key", "publication_year"], name="catalogue_title_year"),
+            # OAI-PMH pages walk records by (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="catalogue_record_oai_cursor"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(origin="harvest") | ~Q(source_identifier=""),
