@@ -64,3 +64,27 @@ def test_parser_never_raises_and_compiles_to_safe_expressions(query):
 def test_any_text_parses(text):
     parse(text)
     compile_query(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("’«»—œŒÆﬁ\u0301\u00a0\u2009"), max_size=80)
+)
+def test_index_text_is_the_tokens_joined(value):
+    from crpv.catalogue.search.text import index_text, tokens
+
+    assert index_text(value) == " ".join(tokens(value))
+    assert index_text(value) == " ".join(tokens(value))  # from the cache too
+
+
+def test_index_text_examples():
+    from crpv.catalogue.search.text import index_text, tokens
+
+    for value in [
+        "L'État, la laïcité — «Politiques» publiques!",
+        "d’une œuvre",
+        "Île-de-France/Lyon",
+        "é\u0301t\u00e9",
+        "",
+    ]:
+        assert index_text(value) == " ".join(tokens(value))

@@ -121,12 +121,15 @@ class SqliteBackend(BaseBackend):
     def start_rebuild(self, cursor):
         cursor.execute(f"DROP TABLE IF EXISTS {TABLE}")
         cursor.execute(self.CREATE)
+        # No incremental merging during the bulk load: 'optimize' merges everything once at the end.
+        cursor.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('automerge', 0)")  # noqa: S608
 
     def load(self, cursor, rows):
         cursor.executemany(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (%s, %s, %s)", rows)  # noqa: S608
 
     def finish_rebuild(self, cursor):
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")  # noqa: S608
+        cursor.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('automerge', 4)")  # noqa: S608 (the default)
 
     def count(self):
         with connection.cursor() as cursor:

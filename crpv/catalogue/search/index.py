@@ -34,16 +34,27 @@ _RECORD_COLUMNS = (
 )
 
 
+_json_cache = {}
+
+
 def _json_list(value):
+    """A JSON list column as a list (SQLite gives its text; the same few texts repeat: each is parsed once)."""
     if isinstance(value, list):
         return value
-    if not value:
+    if not value or value == "[]":
         return []
-    try:
-        value = json.loads(value)
-    except ValueError:
-        return []
-    return value if isinstance(value, list) else []
+    parsed = _json_cache.get(value)
+    if parsed is None:
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = []
+        if not isinstance(parsed, list):
+            parsed = []
+        if len(_json_cache) >= 10_000:
+            _json_cache.clear()
+        _json_cache[value] = parsed
+    return parsed
 
 
 def _concept_texts():
