@@ -23,7 +23,7 @@ def load(*args):
 @pytest.fixture
 def programme(db):
     if not SEED.exists():
-        pytest.skip("programme 2025 absent (../shared/seeds)")
+        pytest.fail("programme 2025 absent (../shared/seeds must sit beside the repository)")
     call_command("import_programme", str(SEED), "--year", "2025", stdout=io.StringIO())
 
 
@@ -62,3 +62,13 @@ def test_needs_the_programme(db):
 
     with pytest.raises(CommandError, match="import_programme"):
         load()
+
+
+def test_a_later_calendar_year_gives_upcoming_events_of_the_same_programme(programme):
+    from django.utils import timezone
+
+    next_year = timezone.localdate().year + 1
+    load("--calendar-year", str(next_year))
+    upcoming = Event.objects.filter(slug__startswith=f"demo-{next_year}-")
+    assert upcoming.exists()
+    assert Event.objects.published().upcoming().filter(pk__in=upcoming).count() == upcoming.count()

@@ -270,9 +270,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2025, help="graine du tirage des participant·es")
         parser.add_argument("--year", type=int, default=2025, help="année du programme (importé au préalable)")
+        parser.add_argument(
+            "--calendar-year",
+            type=int,
+            default=None,
+            help="année des dates du calendrier (par défaut celle du programme) : une année à venir remplit l'agenda",
+        )
 
     @transaction.atomic
-    def handle(self, *args, seed=2025, year=2025, **options):
+    def handle(self, *args, seed=2025, year=2025, calendar_year=None, **options):
+        calendar_year = calendar_year or year
         programme = Programme.objects.filter(year=year).first()
         if programme is None:
             raise CommandError(f"Programme {year} absent : lancez d'abord import_programme.")
@@ -286,7 +293,7 @@ class Command(BaseCommand):
         now = timezone.now()
         created = updated = registrations = 0
         for title, fmt, mode, action_key, theme_slugs, capacity, town, dates in _spec():
-            slug = f"demo-{year}-{slugify(title)}"[:100]
+            slug = f"demo-{calendar_year}-{slugify(title)}"[:100]
             if Event.objects.filter(slug=slug).exists():
                 # Already loaded (and perhaps edited by staff since): left as it is.
                 updated += 1
@@ -314,7 +321,7 @@ class Command(BaseCommand):
             starts = []
             for month, d, start, hours in dates:
                 hour, minute = map(int, start.split(":"))
-                begins = timezone.make_aware(datetime.datetime(year, month, d, hour, minute))
+                begins = timezone.make_aware(datetime.datetime(calendar_year, month, d, hour, minute))
                 starts.append(begins)
                 session = Session.objects.filter(event=event, starts_at=begins).first() or Session(
                     event=event, starts_at=begins
@@ -325,7 +332,8 @@ class Command(BaseCommand):
             registrations += self._register(event, people, rng, min(starts), now)
         self._mark_attendance(rng, now)
         self.stdout.write(
-            f"Calendrier {year} : {created} événement(s) créé(s), {updated} déjà présent(s) ; "
+            f"Calendrier {calendar_year} (programme {year}) : {created} événement(s) créé(s), "
+            f"{updated} déjà présent(s) ; "
             f"{registrations} inscription(s) ajoutée(s) depuis {len(people)} personne(s) de la base."
         )
         if not people:
