@@ -321,7 +321,11 @@ class Command(BaseCommand):
             starts = []
             for month, d, start, hours in dates:
                 hour, minute = map(int, start.split(":"))
-                begins = timezone.make_aware(datetime.datetime(calendar_year, month, d, hour, minute))
+                # Another calendar year keeps the weekdays: shifted by whole 52-week years.
+                begins = timezone.make_aware(
+                    datetime.datetime(year, month, d, hour, minute)
+                    + datetime.timedelta(weeks=52 * (calendar_year - year))
+                )
                 starts.append(begins)
                 session = Session.objects.filter(event=event, starts_at=begins).first() or Session(
                     event=event, starts_at=begins
