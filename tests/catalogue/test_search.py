@@ -216,6 +216,29 @@ def test_facets_count_the_matching_records(corpus):
     assert facets["disponible"] == {"1": 2}
 
 
+@pytest.mark.parametrize(
+    ("query", "filters"),
+    [
+        ("discrimination OU habitants", Filters()),
+        ("discrimination OU habitants", Filters(types=["kit"])),
+        ("discrimination OU habitants OU logement OU emploi", Filters(territories=["dep-59"], years=["2010-2014"])),
+    ],
+)
+def test_facets_from_the_candidate_rows_equal_the_grouped_queries(corpus, query, filters):
+    from crpv.catalogue.search.engine import candidate_rows, compute_facets
+
+    backend = get_backend()
+    scores = dict(backend.candidates(compile_query(query), 5000))
+    matching = filters.apply(Record.objects.public()).filter(pk__in=backend.id_list(scores))
+
+    def flat(facets):
+        return [(f.name, [(o.value, o.label, o.count, o.checked) for o in f.options]) for f in facets]
+
+    assert flat(compute_facets(matching, filters, rows=candidate_rows(matching))) == flat(
+        compute_facets(matching, filters)
+    )
+
+
 def test_filters_narrow_the_results(corpus):
     base = Record.objects.public()
     assert ids("discrimination", filters=Filters(types=["kit"])) == [corpus["kit"].pk]

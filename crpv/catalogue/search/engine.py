@@ -7,9 +7,12 @@ and the page is sorted in Python from the scores. Without words, the same
 filters run on the whole catalogue and the database sorts.
 """
 
+import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from ..formats.base import RECORD_TYPES
@@ -164,14 +167,16 @@ def search_records(
         invalid = True
         matching = queryset.none()
         ids = []
+        rows = []
     elif tree is not None:
         candidates = backend.candidates(tree, cap)
         capped = len(candidates) >= cap
         scores = dict(candidates)
         matching = queryset.filter(pk__in=backend.id_list(scores))
-        rows = list(matching.order_by().values_list("pk", "publication_year", "title_key"))
-        ids = _order_rows(rows, scores, sort)
+        rows = candidate_rows(matching)
+        ids = _order_rows(list(rows), scores, sort)
     else:
+        rows = None
         if sort == "pertinence":
             sort = "recent"
         matching = queryset
@@ -192,7 +197,7 @@ def search_records(
     for record in records:
         record.title_html = highlight(record.title, stems, prefixes)
         record.excerpt = excerpt(record.abstract or record.contents or record.notes, stems, prefixes)
-    facets = compute_facets(matching, filters) if with_facets and not invalid else []
+    facets = compute_facets(matching, filters, rows=rows) if with_facets and not invalid else []
     return SearchResults(
         query=query,
         sort=sort,
@@ -205,15 +210,67 @@ def search_records(
     )
 
 
-def compute_facets(matching, filters):
-    """Facets with their counts over the matching records (filters applied)."""
+_ROW_COLUMNS = ("pk", "publication_year", "title_key", "record_type", "themes")
+
+
+def candidate_rows(matching):
+    """(pk, year, title key, type, themes as the database gives them) of the matching records, in one query.
+
+    Read once per search, for the ordering and for the type, year and theme facets (counted in Python):
+    the filters and the records' rows are not read again for each facet. Raw cursor: the themes are
+    only counted, so they are parsed once per distinct value (`_theme_counts_from_rows`), not per row.
+    """
+    sql, params = matching.order_by().values_list(*_ROW_COLUMNS).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _theme_counts_from_rows(rows):
+    raw_counts = Counter()
+    for row in rows:
+        value = row[4]
+        if value:
+            raw_counts[value if isinstance(value, str) else json.dumps(value)] += 1
+    counts = Counter()
+    for raw, n in raw_counts.items():
+        try:
+            themes = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(themes, list):
+            for theme in themes:
+                counts[theme if isinstance(theme, str) else json.dumps(theme)] += n
+    return counts
+
+
+def _year_counts_from_rows(rows):
+    by_year = Counter(row[1] for row in rows if row[1] is not None)
+    counts = {}
+    for key, (_, low, high) in YEAR_RANGES.items():
+        counts[key] = sum(
+            n for year, n in by_year.items() if (low is None or year >= low) and (high is None or year <= high)
+        )
+    return counts
+
+
+def compute_facets(matching, filters, rows=None):
+    """Facets with their counts over the matching records (filters applied).
+
+    With `rows` (`candidate_rows(matching)`: a search's capped candidates), the type, year and theme counts
+    come from those rows and the other facets are one grouped query each on that list of ids. Without
+    (browsing the whole catalogue), every count is a grouped query on `matching`.
+    """
     from crpv.territories.models import ContratDeVille, Departement
 
     matching = matching.order_by()
-    ids = matching.values("pk")
+    ids = get_backend().id_list([row[0] for row in rows]) if rows is not None else matching.values("pk")
     facets = []
 
-    counts = dict(matching.values_list("record_type").annotate(n=Count("pk")).values_list("record_type", "n"))
+    if rows is not None:
+        counts = Counter(row[3] for row in rows)
+    else:
+        counts = dict(matching.values_list("record_type").annotate(n=Count("pk")).values_list("record_type", "n"))
     options = [
         Option(code, label, counts.get(code, 0), code in filters.types)
         for code, label in RECORD_TYPES.items()
@@ -221,11 +278,14 @@ def compute_facets(matching, filters):
     ]
     facets.append(Facet("type", "type de document", options))
 
-    theme_counts = dict(_theme_counts(matching))
+    theme_counts = _theme_counts_from_rows(rows) if rows is not None else dict(_theme_counts(matching))
     themes = sorted(set(theme_counts) | set(filters.themes), key=lambda t: (-theme_counts.get(t, 0), t))
     facets.append(Facet("theme", "thème", [Option(t, t, theme_counts.get(t, 0), t in filters.themes) for t in themes]))
 
-    years = matching.aggregate(**{key.replace("-", "_"): Count("pk", filter=_year_q(key)) for key in YEAR_RANGES})
+    if rows is not None:
+        years = {key.replace("-", "_"): n for key, n in _year_counts_from_rows(rows).items()}
+    else:
+        years = matching.aggregate(**{key.replace("-", "_"): Count("pk", filter=_year_q(key)) for key in YEAR_RANGES})
     options = [
         Option(key, label, years[key.replace("-", "_")], key in filters.years)
         for key, (label, _, _) in YEAR_RANGES.items()
@@ -271,7 +331,21 @@ def compute_facets(matching, filters):
         options.append(Option(str(agent_id), label, n, str(agent_id) in filters.authors))
     facets.append(Facet("auteur", "auteur", options))
 
-    available = matching.filter(available_q()).count()
+    if rows is not None:
+        available = len(
+            set(
+                Copy.objects.filter(record_id__in=ids, status=Copy.Status.AVAILABLE).values_list(
+                    "record_id", flat=True
+                )
+            )
+            | set(
+                Attachment.objects.filter(record_id__in=ids, access=Attachment.Access.PUBLIC)
+                .order_by()
+                .values_list("record_id", flat=True)
+            )
+        )
+    else:
+        available = matching.filter(available_q()).count()
     facets.append(
         Facet("disponible", "disponibilité", [Option("1", "disponible ou en ligne", available, filters.available)])
     )
