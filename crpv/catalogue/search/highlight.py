@@ -2,8 +2,8 @@
 
 import re
 from functools import lru_cache
+from html import escape as html_escape
 
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .text import stem, words
@@ -22,10 +22,11 @@ def _matches(word, stems, prefixes):
 
 
 def _render(segments, flags):
-    out = []
-    for segment, flag in zip(segments, flags, strict=True):
-        out.append(f"<mark>{escape(segment)}</mark>" if flag else escape(segment))
-    return "".join(out)
+    # html.escape: what django.utils.html.escape does to a str, without its lazy-string wrapper (per segment).
+    return "".join(
+        f"<mark>{html_escape(segment)}</mark>" if flag else html_escape(segment)
+        for segment, flag in zip(segments, flags, strict=True)
+    )
 
 
 def highlight(text, stems, prefixes=()):
@@ -42,11 +43,15 @@ def excerpt(text, stems, prefixes=(), size=40):
     if not text or not (stems or prefixes):
         return ""
     segments = _SEGMENT.findall(text)
-    flags = [seg[0].isalnum() and _matches(seg, stems, prefixes) for seg in segments]
-    if not any(flags):
+    first = next(
+        (i for i, seg in enumerate(segments) if seg[0].isalnum() and _matches(seg, stems, prefixes)),
+        None,
+    )
+    if first is None:
         return ""
-    first = flags.index(True)
     start = max(0, first - size // 2)
     end = min(len(segments), start + size * 2)  # segments alternate words and separators
-    body = _render(segments[start:end], flags[start:end]).strip()
+    window = segments[start:end]  # only the shown segments are tested and rendered
+    flags = [seg[0].isalnum() and _matches(seg, stems, prefixes) for seg in window]
+    body = _render(window, flags).strip()
     return mark_safe(("… " if start else "") + body + (" …" if end < len(segments) else ""))  # noqa: S308
