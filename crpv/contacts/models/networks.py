@@ -39,6 +39,8 @@ class Membership(TimeStampedModel):
         verbose_name = "appartenance à un réseau"
         verbose_name_plural = "appartenances aux réseaux"
         ordering = ["network", "person"]
+        # Members of a network, for the segment criteria (crpv.contacts.segments).
+        indexes = [models.Index(fields=["network", "person"], name="contacts_membership_net_person")]
         constraints = [
             _dates_in_order("contacts_membership"),
             models.UniqueConstraint(

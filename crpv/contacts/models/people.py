@@ -147,7 +147,13 @@ class Position(TimeStampedModel):
         verbose_name_plural = "postes"
         ordering = ["-start_date", "pk"]
         constraints = [_dates_in_order("contacts_position")]
-        indexes = [models.Index(fields=["organisation", "person"], name="contacts_position_org_person")]
+        indexes = [
+            models.Index(fields=["organisation", "person"], name="contacts_position_org_person"),
+            # Covering indexes of the segment criteria (crpv.contacts.segments): people by role,
+            # people by role in a set of structures, read without touching the table.
+            models.Index(fields=["role", "person"], name="contacts_position_role_person"),
+            models.Index(fields=["organisation", "role", "person"], name="contacts_position_org_role"),
+        ]
 
     def __str__(self):
         return f"{self.person} — {self.get_role_display()} — {self.organisation}"
