@@ -173,7 +173,8 @@ def search_records(
         capped = len(candidates) >= cap
         scores = dict(candidates)
         matching = queryset.filter(pk__in=backend.id_list(scores))
-        rows = candidate_rows(matching)
+        # The facets and the date and title orders need the rows' other columns; relevance needs only the ids.
+        rows = candidate_rows(matching, full=with_facets or sort in ("date", "titre"))
         ids = _order_rows(list(rows), scores, sort)
     else:
         rows = None
@@ -213,14 +214,16 @@ def search_records(
 _ROW_COLUMNS = ("pk", "publication_year", "title_key", "record_type", "themes")
 
 
-def candidate_rows(matching):
+def candidate_rows(matching, full=True):
     """(pk, year, title key, type, themes as the database gives them) of the matching records, in one query.
+
+    `full=False`: only (pk,), for the relevance and recency orders without facets.
 
     Read once per search, for the ordering and for the type, year and theme facets (counted in Python):
     the filters and the records' rows are not read again for each facet. Raw cursor: the themes are
     only counted, so they are parsed once per distinct value (`_theme_counts_from_rows`), not per row.
     """
-    sql, params = matching.order_by().values_list(*_ROW_COLUMNS).query.sql_with_params()
+    sql, params = matching.order_by().values_list(*(_ROW_COLUMNS if full else ("pk",))).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

@@ -17,7 +17,9 @@ def _forms(word):
     return tuple((w, stem(w)) for w in words(word))
 
 
+@lru_cache(maxsize=100_000)
 def _matches(word, stems, prefixes):
+    """Does this word of text match? `stems` and `prefixes` are frozensets (hashable: one cache for every query)."""
     return any(s in stems or any(w.startswith(p) or s.startswith(p) for p in prefixes) for w, s in _forms(word))
 
 
@@ -33,6 +35,7 @@ def highlight(text, stems, prefixes=()):
     """`text` escaped, with the words matching the query's stems or prefixes marked."""
     if not text:
         return ""
+    stems, prefixes = frozenset(stems), frozenset(prefixes)
     segments = _SEGMENT.findall(text)
     flags = [bool(stems or prefixes) and seg[0].isalnum() and _matches(seg, stems, prefixes) for seg in segments]
     return mark_safe(_render(segments, flags))  # noqa: S308 (every segment is escaped above)
@@ -42,6 +45,7 @@ def excerpt(text, stems, prefixes=(), size=40):
     """About `size` words of `text` around its first matching word, escaped and highlighted; '' if none match."""
     if not text or not (stems or prefixes):
         return ""
+    stems, prefixes = frozenset(stems), frozenset(prefixes)
     segments = _SEGMENT.findall(text)
     first = next(
         (i for i, seg in enumerate(segments) if seg[0].isalnum() and _matches(seg, stems, prefixes)),
