@@ -30,7 +30,7 @@ from .forms import (
 )
 from .merging import MergeError, merge_people, probable_duplicates
 from .models import ConsentEvent, ContactImport, Membership, Organisation, Person, Position, Segment
-from .segments import describe, people_matching
+from .segments import count_active_people, describe, people_matching
 
 PAGE_SIZE = 50
 EXPORT_HEADERS = [
@@ -68,7 +68,10 @@ def _querystring(request):
 def person_list(request):
     form = CriteriaForm(request.GET or None)
     criteria = form.criteria() if form.is_bound and form.is_valid() else {}
-    page = _page(request, _with_current_positions(people_matching(criteria)))
+    paginator = Paginator(_with_current_positions(people_matching(criteria)), PAGE_SIZE)
+    if not criteria:
+        paginator.count = count_active_people()  # the cheapest exact count of the whole base
+    page = paginator.get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "querystring": _querystring(request)}
     template = "contacts/_person_results.html" if request.htmx else "contacts/person_list.html"
     return render(request, template, context)

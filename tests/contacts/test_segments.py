@@ -25,8 +25,9 @@ from crpv.contacts.models import (
     Segment,
     Theme,
 )
-from crpv.contacts.segments import people_matching
+from crpv.contacts.segments import count_active_people, people_matching
 from crpv.core.models import AuditEntry
+from crpv.territories.models import Departement
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +170,17 @@ def test_exports_are_safe_against_formula_injection(staff_client, staff_user, ba
     assert lines[2][6] == "Association Laon Solidaire ; Ville d'Amiens"
     exports = AuditEntry.objects.filter(action="contacts.segment_exported", actor=staff_user)
     assert sorted(exports.values_list("details__format", flat=True)) == ["csv", "xlsx"]
+
+
+def test_the_whole_base_is_counted_without_the_anonymised(base, django_assert_num_queries):
+    Person.objects.create(last_name="Effacé", is_anonymised=True)
+    with django_assert_num_queries(1):
+        total = count_active_people()
+    assert total == people_matching({}).count() == 4
+
+
+def test_territory_counts_people_declared_there_or_holding_a_position_there_once(base, geography):
+    base["cheffe"].departements.add(Departement.objects.get(code="80"))  # declared and holding a position in the Somme
+    assert names({"departements": ["80"]}) == ["Ancien", "Cheffe"]
+    assert people_matching({"departements": ["80"]}).count() == 2
+    assert names({"departements": ["80"], "roles": ["chef_projet"]}) == ["Cheffe"]

@@ -252,3 +252,14 @@ def test_every_form_refuses_a_post_without_csrf_token(staff_user, people, name, 
     client.force_login(staff_user)
     url = reverse(name, args=[people["anais"].pk] if with_pk else [])
     assert client.post(url, {"last_name": "X", "name": "X"}).status_code == 403
+
+
+def test_people_list_total_leaves_out_the_anonymised(staff_client, people):
+    Person.objects.create(last_name="Anonyme", is_anonymised=True)
+    tree = html(staff_client.get(reverse("contacts:person_list")))
+    assert texts(tree, "//*[@id='resultats']//strong")[:1] == ["3"]
+    assert listed_names(staff_client.get(reverse("contacts:person_list"))) == [
+        "Dubœuf Noël",
+        "Lefèvre Anaïs",
+        "Martin Zoé",
+    ]

@@ -10,6 +10,12 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.AddIndex(
+            model_name="person",
+            index=models.Index(
+                condition=models.Q(("is_anonymised", True)), fields=["id"], name="contacts_person_anonymised"
+            ),
+        ),
+        migrations.AddIndex(
             model_name="membership",
             index=models.Index(fields=["network", "person"], name="contacts_membership_net_person"),
         ),
