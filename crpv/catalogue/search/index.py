@@ -66,6 +66,11 @@ def _concept_texts():
 
 def _documents(where, params, concepts):
     """Yield (id, title text, body text) for the alive records matching `where` (raw SQL on catalogue_record)."""
+    yield from _stemmed(*_read(where, params, concepts))
+
+
+def _read(where, params, concepts):
+    """The alive records matching `where` with their authors and subjects: (rows, authors, subjects)."""
     record_table = Record._meta.db_table
     columns = ", ".join(_RECORD_COLUMNS)
     with connection.cursor() as cursor:
@@ -75,7 +80,7 @@ def _documents(where, params, concepts):
         )
         rows = cursor.fetchall()
         if not rows:
-            return
+            return [], {}, {}
         low, high = rows[0][0], rows[-1][0]
         cursor.execute(
             f"SELECT a.record_id, g.name, g.forename FROM {Authorship._meta.db_table} a "  # noqa: S608
@@ -93,6 +98,11 @@ def _documents(where, params, concepts):
         subjects = {}
         for record_id, concept_id in cursor.fetchall():
             subjects.setdefault(record_id, []).append(concepts.get(concept_id, ""))
+    return rows, authors, subjects
+
+
+def _stemmed(rows, authors, subjects):
+    """Yield (id, title text, body text) from `_read()`'s result: no query, so it can feed a COPY as it goes."""
     for (
         pk,
         title,
@@ -163,9 +173,12 @@ def reindex_all(progress=None):
         if low is not None:
             step = CHUNK * 4
             for start in range(low, high + 1, step):
-                documents = list(_documents("id >= %s AND id < %s", [start, start + step], concepts))
-                backend.load(cursor, documents)
-                total += len(documents)
+                rows, authors, subjects = _read("id >= %s AND id < %s", [start, start + step], concepts)
+                documents = _stemmed(rows, authors, subjects)
+                # PostgreSQL: the COPY is fed while the next documents are stemmed, so the server computes the
+                # tsvectors of one batch while Python stems the following ones (two processes, two cores).
+                backend.load(cursor, documents if backend.vendor == "postgresql" else list(documents))
+                total += len(rows)
                 if progress:
                     progress(total)
         backend.finish_rebuild(cursor)
