@@ -177,7 +177,10 @@ class PostgresqlBackend(BaseBackend):
             return cursor.fetchall()
 
     def id_list(self, ids):
-        return RawSQL("SELECT unnest(%s::bigint[])", [list(ids)])  # noqa: S611
+        # A plain list: `id IN (…)` is planned as `id = ANY(…)` on the primary key index whatever the
+        # statistics. `IN (SELECT unnest(…))` on a table without statistics (just loaded, not yet analysed)
+        # was planned as a nested loop comparing every row with every id (20 s for 4 772 ids on 200 000 rows).
+        return list(ids)
 
     def theme_counts(self, subquery, params):
         sql = (

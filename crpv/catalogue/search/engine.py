@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
@@ -223,7 +224,10 @@ def candidate_rows(matching, full=True):
     the filters and the records' rows are not read again for each facet. Raw cursor: the themes are
     only counted, so they are parsed once per distinct value (`_theme_counts_from_rows`), not per row.
     """
-    sql, params = matching.order_by().values_list(*(_ROW_COLUMNS if full else ("pk",))).query.sql_with_params()
+    try:
+        sql, params = matching.order_by().values_list(*(_ROW_COLUMNS if full else ("pk",))).query.sql_with_params()
+    except EmptyResultSet:  # `pk__in=[]`: no candidates
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
