@@ -168,10 +168,12 @@ def child_memory(rows, postgres):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres", action="store_true", help="same as --engine postgresql")
     parser.add_argument("--child-memory", type=int)
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
+    args.postgres = args.postgres or args.engine == "postgresql"
     if args.child_memory:
         child_memory(args.child_memory, args.postgres)
         return

@@ -148,8 +148,10 @@ def timed_runs(fn):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--engine", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--postgres", action="store_true", help="same as --engine postgresql")
     args = parser.parse_args()
+    args.postgres = args.postgres or args.engine == "postgresql"
     with tempfile.TemporaryDirectory() as tmp:
         configure(args.postgres, Path(tmp))
         try:
