@@ -1,5 +1,6 @@
 """Parsers never raise: random bytes and mutated valid files give records or per-record errors."""
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -64,3 +65,11 @@ def test_mutated_valid_files(case):
 def test_skos_parser_never_raises(data, fmt):
     result = skos.parse(data, fmt)
     assert result.concepts or result.errors
+
+
+def test_an_unknown_encoding_in_the_xml_declaration_is_a_clear_error():
+    """Found by hypothesis: `encoding='u-f-8'` raised LookupError out of the parser."""
+    from crpv.catalogue.formats import marcxml
+
+    with pytest.raises(ValueError, match="codage de caractères inconnu"):
+        marcxml.safe_fromstring(b"<?xml version='1.0' encoding='u-f-8'?><collection/>")

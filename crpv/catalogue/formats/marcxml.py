@@ -35,6 +35,8 @@ def safe_fromstring(data):
     except XMLParseError as exc:
         line, column = getattr(exc, "position", (0, 0))
         raise ValueError(f"XML mal formé (ligne {line}, colonne {column})") from None
+    except LookupError:  # an unknown encoding in the XML declaration (encoding="u-f-8")
+        raise ValueError("XML illisible : codage de caractères inconnu dans la déclaration XML") from None
     except (ValueError, RecursionError) as exc:
         raise ValueError(f"XML illisible ({exc.__class__.__name__})") from None
 
