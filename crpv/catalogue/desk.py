@@ -18,6 +18,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from crpv.contacts.models import Person
+from crpv.core.links import site_url as _site_url
 from crpv.core.models import AuditEntry
 
 from . import formats
@@ -39,11 +40,6 @@ def loan_days():
 
 def reminder_days():
     return getattr(settings, "CRPV_LOAN_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)
-
-
-def _site_url():
-    url = getattr(settings, "CRPV_SITE_URL", "") or f"https://{settings.ALLOWED_HOSTS[0]}"
-    return url.rstrip("/")
 
 
 def _one_line(text, limit=150):

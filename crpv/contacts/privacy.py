@@ -31,6 +31,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from crpv.core.exports import write_csv
+from crpv.core.links import site_url
 from crpv.core.models import AuditEntry
 
 from .models import ConsentChannel, ConsentEvent, ConsentKind, Person, SuppressionEntry, SuppressionReason
@@ -74,12 +75,6 @@ class BadToken(Exception):
         super().__init__(message)
         self.message = message
         self.expired = expired
-
-
-def site_url():
-    """The public address of the site, for links in e-mails (no trailing slash)."""
-    url = getattr(settings, "CRPV_SITE_URL", "") or f"https://{settings.ALLOWED_HOSTS[0]}"
-    return url.rstrip("/")
 
 
 # --- signed links ----------------------------------------------------------------

@@ -10,14 +10,9 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from crpv.core.links import site_url
+
 from .tokens import make_token
-
-
-def site_url():
-    """The public address of the site, for links in e-mails (no trailing slash)."""
-    url = getattr(settings, "CRPV_SITE_URL", "") or f"https://{settings.ALLOWED_HOSTS[0]}"
-    return url.rstrip("/")
-
 
 SUBJECTS = {
     "confirmation": "Inscription confirmée : {title}",

@@ -33,15 +33,6 @@ SCHEMA_MODES = {
 }
 
 
-def site_url(request=None):
-    """The public address of the site (setting, else the request's own)."""
-    if settings.CRPV_SITE_URL:
-        return settings.CRPV_SITE_URL.rstrip("/")
-    if request is not None:
-        return request.build_absolute_uri("/").rstrip("/")
-    return "http://localhost"
-
-
 def feed_sessions(*, theme=None, now=None):
     """Sessions of the published (or cancelled) events, from `FEED_HISTORY` ago on."""
     now = now or timezone.now()

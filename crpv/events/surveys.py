@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crpv.core.exports import Sheet
+from crpv.core.links import site_url
 from crpv.core.models import AuditEntry
 
 from .attendance import summarise
-from .emails import site_url
 from .models import (
     EventDocument,
     Survey,

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from crpv.contacts.models import Theme
+from crpv.core.links import site_url
 from crpv.core.views import public_page
 
 from . import operations
-from .feeds import agenda_calendar, as_json_ld, event_structured_data, feed_sessions, site_url
+from .feeds import agenda_calendar, as_json_ld, event_structured_data, feed_sessions
 from .forms import AgendaFilterForm, RegistrationForm, ReplacementForm, TeamMemberForm
 from .models import (
     DocumentKind,
