@@ -299,3 +299,111 @@ def test_list_records_page_matches_the_export_of_each_record(client, catalogue):
     assert item[a.pk].parsed == to_parsed(record)
     assert item[catalogue["gone"].pk].parsed is None
     assert dublincore.elements(item[a.pk].parsed) == dublincore.elements(to_parsed(record))
+
+
+def _header(root, record):
+    for header in root.iter(f"{OAI}header"):
+        if header.findtext(f"{OAI}identifier") == oai_id(record):
+            return header
+    return None
+
+
+def _make_staff_only(record):
+    """As the admin's change form does: the record read from the database, then saved."""
+    record = Record.objects.get(pk=record.pk)
+    record.visibility = Record.Visibility.STAFF
+    record.save()
+    return record
+
+
+def test_a_record_made_staff_only_is_given_as_deleted_until_public_again(client, catalogue):
+    a = catalogue["a"]
+    assert _header(oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc"), a).get("status") is None
+
+    a = _make_staff_only(a)
+    assert a.oai_withdrawn_at is not None
+    stamp = a.updated_at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for verb in ("ListIdentifiers", "ListRecords"):
+        root = oai(client, verb=verb, metadataPrefix="oai_dc")
+        header = _header(root, a)
+        assert header is not None and header.get("status") == "deleted", verb
+        assert header.findtext(f"{OAI}datestamp") == stamp
+    record = next(
+        r
+        for r in oai(client, verb="ListRecords", metadataPrefix="marcxml").iter(f"{OAI}record")
+        if _header(r, a) is not None
+    )
+    assert record.find(f"{OAI}metadata") is None
+    root = oai(client, verb="GetRecord", identifier=oai_id(a), metadataPrefix="oai_dc")
+    assert root.find(f".//{OAI}header").get("status") == "deleted"
+    assert root.find(f".//{OAI}metadata") is None and "quartiers prioritaires" not in str(root)
+    root = oai(client, verb="ListMetadataFormats", identifier=oai_id(a))
+    assert error_code(root) is None
+    # Sets still select it (its type, its theme), so a selective harvester learns the deletion.
+    for spec in ("type:ouvrage", "theme:egalite-femmes-hommes"):
+        root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", set=spec)
+        assert _header(root, a).get("status") == "deleted", spec
+    # The public catalogue no longer shows it; Identify still declares persistent deletions.
+    assert client.get(reverse("catalogue:record", args=[a.pk])).status_code == 404
+    assert oai(client, verb="Identify").find(f".//{OAI}deletedRecord").text == "persistent"
+    # Edited while staff-only: still deleted, still withdrawn since the first change.
+    withdrawn_at = a.oai_withdrawn_at
+    a.title = "Les quartiers prioritaires (version de travail)"
+    a.save()
+    a.refresh_from_db()
+    assert a.oai_withdrawn_at == withdrawn_at
+    assert _header(oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc"), a).get("status") == "deleted"
+
+    a.visibility = Record.Visibility.PUBLIC
+    a.save()
+    a.refresh_from_db()
+    assert a.oai_withdrawn_at is None
+    root = oai(client, verb="GetRecord", identifier=oai_id(a), metadataPrefix="oai_dc")
+    assert root.find(f".//{OAI}header").get("status") is None
+    assert root.find(f".//{DC}title").text == "Les quartiers prioritaires (version de travail)"
+
+
+def test_a_withdrawn_record_is_selected_by_the_datestamp_of_its_withdrawal(client, catalogue):
+    b = catalogue["b"]
+    Record.objects.filter(pk=b.pk).update(updated_at=datetime.datetime(2020, 5, 1, 10, 0, tzinfo=datetime.UTC))
+    _make_staff_only(b)
+    withdrawn = datetime.datetime(2021, 3, 2, 8, 30, 15, tzinfo=datetime.UTC)
+    Record.objects.filter(pk=b.pk).update(updated_at=withdrawn)
+
+    def headers(**params):
+        root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc", **params)
+        return {h.findtext(f"{OAI}identifier"): h for h in root.iter(f"{OAI}header")}
+
+    found = headers(**{"from": "2021-03-02T08:30:15Z", "until": "2021-03-02T08:30:15Z"})
+    assert list(found) == [oai_id(b)]
+    assert found[oai_id(b)].get("status") == "deleted"
+    assert found[oai_id(b)].findtext(f"{OAI}datestamp") == "2021-03-02T08:30:15Z"
+    assert oai_id(b) in headers(**{"from": "2021-03-02"})
+    assert oai_id(b) not in headers(**{"from": "2021-03-03"})
+    root = oai(client, verb="ListRecords", metadataPrefix="oai_dc", until="2021-03-01")
+    assert error_code(root) == "noRecordsMatch"  # the earlier public version is not given any more
+
+
+def test_withdrawals_tracked_on_every_write_path(client, catalogue):
+    a, c = catalogue["a"], catalogue["c"]
+    # A save that names its fields.
+    a.visibility = Record.Visibility.STAFF
+    a.save(update_fields=["visibility", "updated_at"])
+    assert Record.objects.get(pk=a.pk).oai_withdrawn_at is not None
+    # An instance not read from the database (its visibility looked up once).
+    Record(pk=c.pk, **{f: getattr(c, f) for f in ("title", "record_type", "origin")}, visibility="staff").save(
+        update_fields=["visibility"]
+    )
+    assert Record.objects.get(pk=c.pk).oai_withdrawn_at is not None
+    # Deleted while staff-only: still deleted. Never public, or harvested: never given.
+    delete_record(record=Record.objects.get(pk=c.pk), acting_user=None)
+    internal = Record.objects.get(title="Notice interne")
+    internal.abstract = "Modifiée"
+    internal.save()
+    harvested = Record.objects.get(title="Notice d'un partenaire")
+    harvested.visibility = Record.Visibility.STAFF
+    harvested.save()
+    root = oai(client, verb="ListIdentifiers", metadataPrefix="oai_dc")
+    assert _header(root, a).get("status") == "deleted" and _header(root, Record(pk=c.pk)).get("status") == "deleted"
+    assert _header(root, internal) is None and _header(root, harvested) is None
+    assert Record.objects.get(pk=internal.pk).oai_withdrawn_at is None

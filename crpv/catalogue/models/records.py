@@ -204,6 +204,13 @@ class Record(TimeStampedModel):
     )
     title_key = models.CharField("clé du titre", max_length=TITLE_KEY_MAX_LENGTH, editable=False, db_index=True)
     deleted_at = models.DateTimeField("supprimée le", null=True, blank=True, db_index=True)
+    oai_withdrawn_at = models.DateTimeField(
+        "retirée du moissonnage le",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Passée de « public » à « équipe seulement » : annoncée comme supprimée en OAI-PMH.",
+    )
     updated_at = models.DateTimeField("modifié le", auto_now=True, db_index=True)
 
     objects = RecordQuerySet.as_manager()
@@ -248,12 +255,40 @@ class Record(TimeStampedModel):
     def compute_keys(self):
         self.title_key = title_key(self.title, self.title_nonsort)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        record = super().from_db(db, field_names, values)
+        # The visibility as stored, to notice a public record becoming staff-only (absent when deferred).
+        record._stored_visibility = record.__dict__.get("visibility")
+        return record
+
+    def track_withdrawal(self):
+        """Note when a public record of the centre stops being public (OAI-PMH persistent deletions).
+
+        Harvesters that copied it must learn it is gone: the provider keeps
+        answering with a deleted header until it is public again.
+        """
+        if self.visibility == self.Visibility.PUBLIC:
+            self.oai_withdrawn_at = None
+            return
+        if self.oai_withdrawn_at is not None or self.pk is None or self.origin == self.Origin.HARVEST:
+            return
+        stored = getattr(self, "_stored_visibility", None)
+        if stored is None:
+            stored = Record.objects.filter(pk=self.pk).values_list("visibility", flat=True).first()
+        if stored == self.Visibility.PUBLIC:
+            self.oai_withdrawn_at = timezone.now()
+
     def save(self, *args, **kwargs):
         self.compute_keys()
         update_fields = kwargs.get("update_fields")
+        if update_fields is None or "visibility" in update_fields:
+            self.track_withdrawal()
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "title_key"}
+            extra = {"title_key", "oai_withdrawn_at"} if "visibility" in update_fields else {"title_key"}
+            kwargs["update_fields"] = {*update_fields, *extra}
         super().save(*args, **kwargs)
+        self._stored_visibility = self.visibility
 
     @property
     def is_deleted(self):

@@ -5,9 +5,12 @@ arguments as a list of (name, value) pairs (to see repeated arguments) and
 returns the `<OAI-PMH>` element. Every piece of user input goes into the tree
 as an element text or attribute value through lxml, which escapes it.
 
-- Records exposed: the public records of the centre (alive, or tombstoned:
-  `deletedRecord=persistent`), not the records harvested from partners
-  (they belong to their own repository).
+- Records exposed: the public records of the centre, not the records
+  harvested from partners (they belong to their own repository). Deletions
+  are persistent (`deletedRecord=persistent`): a record once exposed that
+  stopped being public (tombstoned by a deletion, or switched to staff-only,
+  `Record.oai_withdrawn_at`) answers with a deleted header, datestamped by
+  that change, until it is public again.
 - Identifiers: `oai:<repository id>:<record pk>`.
 - Datestamps: `updated_at` in UTC, to the second (`YYYY-MM-DDThh:mm:ssZ`).
 - Sets: `type:<record type>`, `theme:<slug of a programme theme>`, `reci`.
@@ -72,8 +75,11 @@ def repository_id():
 
 
 def exposed_records():
-    """What may leave the centre over OAI-PMH: its own public records, tombstones included."""
-    return Record.objects.filter(visibility=Record.Visibility.PUBLIC).exclude(origin=Record.Origin.HARVEST)
+    """What the provider answers for: the centre's own public records, and those once exposed and
+    withdrawn since (tombstones, staff-only records), which are given as deleted."""
+    return Record.objects.filter(Q(visibility=Record.Visibility.PUBLIC) | Q(oai_withdrawn_at__isnull=False)).exclude(
+        origin=Record.Origin.HARVEST
+    )
 
 
 def oai_identifier(pk):
@@ -171,7 +177,7 @@ def envelope(base_url, arguments=None):
 # authors, subjects, copies and links) and no model instances: building a
 # hundred Records with their prefetched relations cost more than the XML.
 
-HEADER_FIELDS = ("pk", "updated_at", "deleted_at", "record_type", "themes", "shared_with_reci")
+HEADER_FIELDS = ("pk", "updated_at", "deleted_at", "record_type", "themes", "shared_with_reci", "visibility")
 RECORD_FIELDS = (
     *HEADER_FIELDS,
     "source_identifier",
@@ -203,7 +209,7 @@ RECORD_FIELDS = (
 
 @dataclass
 class Item:
-    """One record of a response: what its header needs, and its description (None for a tombstone)."""
+    """One record of a response: what its header needs, and its description (None when deleted)."""
 
     pk: int
     updated_at: datetime.datetime
@@ -211,7 +217,13 @@ class Item:
     record_type: str
     themes: list
     shared_with_reci: bool
+    visibility: str = Record.Visibility.PUBLIC
     parsed: ParsedRecord | None = None
+
+    @property
+    def deleted(self):
+        """Given as deleted: tombstoned, or no longer public."""
+        return self.deleted_at is not None or self.visibility != Record.Visibility.PUBLIC
 
 
 def load_items(pks, *, full):
@@ -224,9 +236,9 @@ def load_items(pks, *, full):
     items = {}
     described = {}
     for row in rows:
-        item = Item(*row[:6])
+        item = Item(*row[:7])
         items[item.pk] = item
-        if full and item.deleted_at is None:
+        if full and not item.deleted:
             described[item.pk] = row
     if not described:
         return items
@@ -273,6 +285,7 @@ def load_items(pks, *, full):
             record_type,
             _themes,
             _reci,
+            _visibility,
             source_identifier,
             title,
             title_nonsort,
@@ -355,7 +368,7 @@ class Builder:
         return specs
 
     def header(self, parent, item):
-        element = etree.SubElement(parent, f"{{{OAI}}}header", {"status": "deleted"} if item.deleted_at else {})
+        element = etree.SubElement(parent, f"{{{OAI}}}header", {"status": "deleted"} if item.deleted else {})
         etree.SubElement(element, f"{{{OAI}}}identifier").text = _text(f"{self.prefix}{item.pk}")
         etree.SubElement(element, f"{{{OAI}}}datestamp").text = datestamp(item.updated_at)
         for spec in self.set_specs(item):
@@ -365,7 +378,7 @@ class Builder:
     def record(self, parent, item, prefix):
         element = etree.SubElement(parent, f"{{{OAI}}}record")
         self.header(element, item)
-        if not item.deleted_at:
+        if not item.deleted:
             metadata = etree.SubElement(element, f"{{{OAI}}}metadata")
             METADATA_BUILDERS[prefix](metadata, item.parsed)
         return element
