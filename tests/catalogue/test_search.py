@@ -229,7 +229,7 @@ def test_facets_from_the_candidate_rows_equal_the_grouped_queries(corpus, query,
 
     backend = get_backend()
     scores = dict(backend.candidates(compile_query(query), 5000))
-    matching = filters.apply(Record.objects.public()).filter(pk__in=backend.id_list(scores))
+    matching = filters.apply(Record.objects.public()).filter(backend.in_ids("pk", scores))
 
     def flat(facets):
         return [(f.name, [(o.value, o.label, o.count, o.checked) for o in f.options]) for f in facets]
@@ -299,6 +299,25 @@ def test_candidate_cap_keeps_the_most_recent_matches(corpus):
     assert results.capped
     # The two most recently catalogued matches only, ranked among themselves.
     assert {r.pk for r in results.records} == {corpus["logement"].pk, corpus["html"].pk}
+
+
+@pytest.mark.parametrize("walk_cost", [0.0, 1e9])
+@pytest.mark.parametrize("cap", [1, 2, 3, 5000])
+def test_candidates_are_the_most_recent_matches_whichever_plan(corpus, monkeypatch, cap, walk_cost):
+    """PostgreSQL walks the primary key or reads the GIN bitmap (WALK_COST chooses): the same candidates."""
+    backend = get_backend()
+    monkeypatch.setattr(backend, "PROBE", 1, raising=False)  # several walked batches on a small corpus
+    monkeypatch.setattr(backend, "WALK_COST", walk_cost, raising=False)
+    matching = sorted(
+        Record.objects.alive()
+        .filter(pk__in=[r.pk for r in corpus.values() if isinstance(r, Record)])
+        .values_list("pk", flat=True)
+    )
+    for query in ["habitants", "discrimination OU laïcité", '"politique de la ville"', "renouvel*", "nulle part"]:
+        found = backend.candidates(compile_query(query), cap)
+        expected = sorted(ids(query, base=Record.objects.alive(), cap=10**6, per_page=100), reverse=True)
+        assert sorted((pk for pk, _ in found), reverse=True) == expected[:cap]
+        assert set(expected) <= set(matching)
 
 
 def test_reindex_rebuilds_everything(corpus):

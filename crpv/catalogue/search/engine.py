@@ -173,7 +173,7 @@ def search_records(
         candidates = backend.candidates(tree, cap)
         capped = len(candidates) >= cap
         scores = dict(candidates)
-        matching = queryset.filter(pk__in=backend.id_list(scores))
+        matching = queryset.filter(backend.in_ids("pk", scores))
         # The facets and the date and title orders need the rows' other columns; relevance needs only the ids.
         rows = candidate_rows(matching, full=with_facets or sort in ("date", "titre"))
         ids = _order_rows(list(rows), scores, sort)
@@ -271,7 +271,17 @@ def compute_facets(matching, filters, rows=None):
     from crpv.territories.models import ContratDeVille, Departement
 
     matching = matching.order_by()
-    ids = get_backend().id_list([row[0] for row in rows]) if rows is not None else matching.values("pk")
+    if rows is not None:
+        row_ids = [row[0] for row in rows]
+
+        def of_matching(field):
+            return get_backend().in_ids(field, row_ids)
+
+    else:
+
+        def of_matching(field):
+            return Q(**{f"{field}__in": matching.values("pk")})
+
     facets = []
 
     if rows is not None:
@@ -303,7 +313,7 @@ def compute_facets(matching, filters, rows=None):
     options = []
     dep_through = Record.departements.through
     for code, name, n in (
-        dep_through.objects.filter(record_id__in=ids)
+        dep_through.objects.filter(of_matching("record_id"))
         .values_list("departement__code", "departement__name")
         .annotate(n=Count("record_id"))
         .order_by("departement__code")
@@ -311,7 +321,7 @@ def compute_facets(matching, filters, rows=None):
         options.append(Option(f"dep-{code}", f"{name} ({code})", n, f"dep-{code}" in filters.territories))
     cv_through = Record.contrats_de_ville.through
     for code, name, n in (
-        cv_through.objects.filter(record_id__in=ids)
+        cv_through.objects.filter(of_matching("record_id"))
         .values_list("contratdeville__code", "contratdeville__name")
         .annotate(n=Count("record_id"))
         .order_by("-n", "contratdeville__name")[:15]
@@ -329,7 +339,7 @@ def compute_facets(matching, filters, rows=None):
 
     options = []
     for agent_id, name, forename, n in (
-        Authorship.objects.filter(record_id__in=ids)
+        Authorship.objects.filter(of_matching("record_id"))
         .values_list("agent_id", "agent__name", "agent__forename")
         .annotate(n=Count("record_id", distinct=True))
         .order_by("-n", "agent__key")[:AUTHOR_FACET_SIZE]
@@ -341,12 +351,12 @@ def compute_facets(matching, filters, rows=None):
     if rows is not None:
         available = len(
             set(
-                Copy.objects.filter(record_id__in=ids, status=Copy.Status.AVAILABLE).values_list(
+                Copy.objects.filter(of_matching("record_id"), status=Copy.Status.AVAILABLE).values_list(
                     "record_id", flat=True
                 )
             )
             | set(
-                Attachment.objects.filter(record_id__in=ids, access=Attachment.Access.PUBLIC)
+                Attachment.objects.filter(of_matching("record_id"), access=Attachment.Access.PUBLIC)
                 .order_by()
                 .values_list("record_id", flat=True)
             )
