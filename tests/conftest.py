@@ -93,6 +93,13 @@ def staff_client(client, staff_user):
 class _SmtpCollector:
     def __init__(self):
         self.messages = []
+        self.refused = set()  # addresses the server refuses (550), as a relay does for an unknown mailbox
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         import email
@@ -114,7 +121,10 @@ def _free_port():
 
 @pytest.fixture
 def smtp_server(settings):
-    """A real SMTP server on loopback collecting what it receives: `.messages` = [(recipients, message)]."""
+    """A real SMTP server on loopback collecting what it receives: `.messages` = [(recipients, message)].
+
+    Addresses added to `.refused` are answered 550 at RCPT TO.
+    """
     from aiosmtpd.controller import Controller
 
     handler = _SmtpCollector()

@@ -1,7 +1,7 @@
 """Background tasks (Tasks API) for attendance documents and surveys.
 
 Enqueued after commit by `attestations.request_attestations` and
-`surveys.send_survey`.
+`surveys.send_survey` and `surveys.remind_survey`.
 """
 
 from django_tasks import task
@@ -19,11 +19,12 @@ def generate_attestations(run_id: int):
 
 
 @task()
-def send_survey_emails(survey_id: int):
+def send_survey_emails(survey_id: int, delivery_ids: list[int]):
+    """Send the survey's queued deliveries among `delivery_ids`, one by one, each outcome recorded."""
     from .models import Survey
     from .surveys import deliver_survey
 
     survey = Survey.objects.select_related("event").filter(pk=survey_id).first()
     if survey is None:
         return 0
-    return deliver_survey(survey)
+    return deliver_survey(survey, delivery_ids)

@@ -29,6 +29,8 @@ urlpatterns = [
     path("questions/<int:pk>/deplacer/", surveys.question_move, name="survey_question_move"),
     path("questions/<int:pk>/supprimer/", surveys.question_delete, name="survey_question_delete"),
     path("questionnaires/<int:pk>/envoi/", surveys.survey_send, name="survey_send"),
+    path("questionnaires/<int:pk>/relance/", surveys.survey_remind, name="survey_remind"),
+    path("questionnaires/<int:pk>/envois/", surveys.survey_deliveries, name="survey_deliveries"),
     path("questionnaires/<int:pk>/resultats/", surveys.survey_results, name="survey_results"),
     path("questionnaires/<int:pk>/export.<str:fmt>", surveys.survey_export, name="survey_export"),
 ]

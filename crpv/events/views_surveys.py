@@ -13,7 +13,7 @@ from crpv.core.exports import csv_response, xlsx_response
 
 from . import surveys as ops
 from .attestations import NoAttendance, attestation_for
-from .models import Event, Registration, Survey, SurveyQuestion, SurveyQuestionKind
+from .models import Event, Registration, Survey, SurveyDelivery, SurveyQuestion, SurveyQuestionKind
 from .tokens import BadToken, read_token
 
 
@@ -193,20 +193,69 @@ def question_delete(request, pk):
     return redirect("events_staff:survey", pk=survey.pk)
 
 
+def _back(request, survey):
+    """Back to the deliveries screen when the action came from there, else to the survey."""
+    if request.POST.get("next") == "envois":
+        return redirect("events_staff:survey_deliveries", pk=survey.pk)
+    return redirect("events_staff:survey", pk=survey.pk)
+
+
 @staff_view("events.change_survey", methods=("POST",))
 def survey_send(request, pk):
     survey = _survey(pk)
     try:
-        attended, no_shows = ops.send_survey(survey=survey, acting_user=request.user)
+        sending = ops.send_survey(survey=survey, acting_user=request.user)
     except ops.SurveyError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"Questionnaire envoyé à {attended} personne(s) présente(s) ; "
-            f"message de suivi envoyé à {no_shows} personne(s) absente(s).",
+        text = (
+            f"Envoi en cours : questionnaire pour {sending.questionnaires} personne(s) présente(s), "
+            f"message de suivi pour {sending.follow_ups} personne(s) absente(s)."
         )
-    return redirect("events_staff:survey", pk=survey.pk)
+        if sending.no_address:
+            text += f" {sending.no_address} personne(s) sans adresse électronique n'ont rien reçu."
+        messages.success(request, text)
+    return _back(request, survey)
+
+
+@staff_view("events.change_survey", methods=("POST",))
+def survey_remind(request, pk):
+    survey = _survey(pk)
+    try:
+        sending = ops.remind_survey(survey=survey, acting_user=request.user)
+    except ops.SurveyError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Relance en cours pour {sending.reminders} personne(s) qui n'ont pas répondu.")
+    return _back(request, survey)
+
+
+class DeliveryFilterForm(forms.Form):
+    status = forms.ChoiceField(label="statut", required=False, choices=[("", "tous"), *SurveyDelivery.Status.choices])
+
+
+@staff_view("events.view_survey")
+def survey_deliveries(request, pk):
+    """Who was sent which message, whether it left, and whether they answered."""
+    survey = _survey(pk)
+    filters = DeliveryFilterForm(request.GET or None)
+    rows = ops.delivery_rows(survey)
+    if filters.is_valid() and filters.cleaned_data["status"]:
+        rows = rows.filter(status=filters.cleaned_data["status"])
+    status = 400 if filters.is_bound and not filters.is_valid() else 200
+    return render(
+        request,
+        "events/surveys/deliveries.html",
+        {
+            "survey": survey,
+            "event": survey.event,
+            "filters": filters,
+            "rows": rows,
+            "counts": survey.deliveries.counts(),
+            "can_send": request.user.has_perm("events.change_survey"),
+        },
+        status=status,
+    )
 
 
 @staff_view("events.view_surveyresponse")

@@ -28,7 +28,14 @@ from .events import (
     validate_document,
 )
 from .registrations import Invitation, Registration
-from .surveys import Survey, SurveyAnswer, SurveyQuestion, SurveyQuestionKind, SurveyResponse
+from .surveys import (
+    Survey,
+    SurveyAnswer,
+    SurveyDelivery,
+    SurveyQuestion,
+    SurveyQuestionKind,
+    SurveyResponse,
+)
 
 __all__ = [
     "SEAT_STATUSES",
@@ -55,6 +62,7 @@ __all__ = [
     "Session",
     "Survey",
     "SurveyAnswer",
+    "SurveyDelivery",
     "SurveyQuestion",
     "SurveyQuestionKind",
     "SurveyResponse",

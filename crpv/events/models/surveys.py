@@ -1,7 +1,7 @@
 """Satisfaction surveys sent after an event: questions, responses, answers."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from crpv.core.models import TimeStampedModel
@@ -154,3 +154,72 @@ class SurveyAnswer(models.Model):
 
     def __str__(self):
         return f"{self.question} : {self.number or self.selected or self.text}"
+
+
+class SurveyDeliveryQuerySet(models.QuerySet):
+    def counts(self):
+        """Messages by status, reminders, people asked and people who answered, in one query."""
+        rows = self.aggregate(
+            total=Count("pk"),
+            queued=Count("pk", filter=Q(status=SurveyDelivery.Status.QUEUED)),
+            sent=Count("pk", filter=Q(status=SurveyDelivery.Status.SENT)),
+            failed=Count("pk", filter=Q(status=SurveyDelivery.Status.FAILED)),
+            reminders=Count("pk", filter=Q(kind=SurveyDelivery.Kind.REMINDER)),
+            asked=Count("pk", filter=Q(round=0, kind=SurveyDelivery.Kind.QUESTIONNAIRE)),
+            answered=Count("pk", filter=Q(round=0, kind=SurveyDelivery.Kind.QUESTIONNAIRE, answered=True)),
+        )
+        return rows
+
+
+class SurveyDelivery(models.Model):
+    """One message of a survey to one registered person: the questionnaire, the no-show's
+    documents and replay, or a reminder (`round` 1, 2…).
+
+    Written with the send (or reminder) action, in its transaction; the task
+    then sends each row and records its outcome. One first message per person
+    and survey (`round` 0), so sending again mails only the people not mailed
+    yet. `answered` is set when the person answers: for an anonymous survey it
+    says *that* the person answered, never which response is theirs.
+    """
+
+    class Kind(models.TextChoices):
+        QUESTIONNAIRE = "questionnaire", "questionnaire"
+        FOLLOW_UP = "suivi", "documents et replay (absent·e)"
+        REMINDER = "relance", "relance du questionnaire"
+
+    class Status(models.TextChoices):
+        QUEUED = "en_attente", "en attente d'envoi"
+        SENT = "envoye", "envoyé"
+        FAILED = "echec", "échec"
+
+    survey = models.ForeignKey(
+        Survey, verbose_name="questionnaire", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    registration = models.ForeignKey(
+        Registration, verbose_name="inscription", on_delete=models.CASCADE, related_name="survey_deliveries"
+    )
+    round = models.PositiveSmallIntegerField("envoi", default=0, help_text="0 : premier message ; 1, 2… : relances")
+    kind = models.CharField("message", max_length=20, choices=Kind.choices)
+    status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.QUEUED)
+    queued_at = models.DateTimeField("demandé le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    error = models.TextField("erreur", blank=True)
+    answered = models.BooleanField("a répondu", default=False)
+
+    objects = SurveyDeliveryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "envoi du questionnaire"
+        verbose_name_plural = "envois du questionnaire"
+        ordering = ["survey", "round", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "registration", "round"],
+                name="events_surveydelivery_once_per_round",
+                violation_error_message="Cette personne a déjà reçu ce message.",
+            ),
+        ]
+        indexes = [models.Index(fields=["survey", "status"], name="events_surveydelivery_status")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} — {self.registration_id} ({self.get_status_display()})"
