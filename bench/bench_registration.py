@@ -74,11 +74,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, p95, report  # noqa: E402
 
-# The gunicorn set-up chosen per engine for 2 cores (see the module docstring).
-SERVER_CHOICE = {
-    "sqlite": {"worker_class": "sync", "workers": 4, "threads": 1},
-    "postgresql": {"worker_class": "gthread", "workers": 2, "threads": 8},
-}
+GUNICORN_CONF = ROOT / "config" / "gunicorn.conf.py"
+
+
+def server_setup(database_url):
+    """The production set-up (config/gunicorn.conf.py) for this database: class, workers, threads."""
+    import runpy
+
+    saved = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = database_url
+    try:
+        conf = runpy.run_path(str(GUNICORN_CONF))
+    finally:
+        if saved is None:
+            del os.environ["DATABASE_URL"]
+        else:
+            os.environ["DATABASE_URL"] = saved
+    return conf["worker_class"], conf["workers"], conf["threads"]
+
 
 PY = sys.executable
 PG_DB = "crpv_bench_reg"
@@ -333,13 +346,6 @@ def main():
         "--spread", type=float, default=None, help="seconds over which the POSTs leave (default: 0, then 5)"
     )
     args = parser.parse_args()
-    chosen = SERVER_CHOICE[args.engine]
-    args.worker_class = args.worker_class or chosen["worker_class"]
-    args.workers = args.workers or chosen["workers"]
-    args.threads = args.threads or chosen["threads"]
-    if args.worker_class == "sync":
-        args.threads = 1
-
     tmp = tempfile.mkdtemp(prefix="crpv-bench-reg-")
     env = {
         **os.environ,
@@ -355,6 +361,13 @@ def main():
         subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", PG_DB], check=True)
         subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", PG_DB], check=True)
         env["DATABASE_URL"] = PG_URL
+    # The production set-up unless the command line says otherwise.
+    chosen = server_setup(env["DATABASE_URL"])
+    args.worker_class = args.worker_class or chosen[0]
+    args.workers = args.workers or chosen[1]
+    args.threads = args.threads or chosen[2]
+    if args.worker_class == "sync":
+        args.threads = 1
     server = None
     log = open(f"{tmp}/gunicorn.log", "w+")  # noqa: SIM115
     try:
@@ -365,6 +378,8 @@ def main():
         server = subprocess.Popen(
             [
                 str(Path(PY).parent / "gunicorn"),
+                "-c",
+                str(GUNICORN_CONF),
                 "config.wsgi:application",
                 "-b",
                 f"127.0.0.1:{PORT}",

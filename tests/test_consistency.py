@@ -119,3 +119,47 @@ def test_forms_bind_explicit_fields_only():
         if re.search(r"^\s+fields\s*=\s*[\"']__all__[\"']", text, re.M) or re.search(r"^\s+exclude\s*=", text, re.M):
             offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def scheduled_commands(text):
+    """[(command, [options])] from the table of docs/deploiement.md between its markers."""
+    block = text.split("<!-- scheduled-commands")[1].split("<!-- /scheduled-commands -->")[0]
+    found = []
+    for line in block.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].startswith("`"):
+            words = cells[1].strip("`").split()
+            found.append((words[0], [w for w in words[1:] if w.startswith("--")]))
+    return found
+
+
+def unknown_commands_or_options(commands):
+    from django.core.management import get_commands, load_command_class
+
+    known = get_commands()
+    wrong = []
+    for name, options in commands:
+        if name not in known:
+            wrong.append(f"{name}: no such command")
+            continue
+        parser = load_command_class(known[name], name).create_parser("manage.py", name)
+        accepted = {o for action in parser._actions for o in action.option_strings}
+        wrong += [f"{name}: no option {o}" for o in options if o not in accepted]
+    return wrong
+
+
+def test_scheduled_commands_in_the_deployment_guide_exist():
+    """Every command the guide tells administrators to schedule exists and accepts its options."""
+    commands = scheduled_commands((ROOT / "docs" / "deploiement.md").read_text(encoding="utf-8"))
+    assert len(commands) >= 5
+    assert unknown_commands_or_options(commands) == []
+
+
+def test_the_scheduled_commands_check_can_fail():
+    table = "<!-- scheduled-commands -->\n| quand | commande | pourquoi |\n|---|---|---|\n"
+    table += "| 5 min | `expire_offers --dry-wet` | x |\n| 1 h | `send_all_mail` | y |\n<!-- /scheduled-commands -->"
+    commands = scheduled_commands(table)
+    assert unknown_commands_or_options(commands) == [
+        "expire_offers: no option --dry-wet",
+        "send_all_mail: no such command",
+    ]

@@ -1,0 +1,43 @@
+"""gunicorn settings for production, also used by the benchmarks.
+
+    gunicorn -c config/gunicorn.conf.py config.wsgi:application
+
+The worker model follows the database (measured by bench/bench_registration.py,
+docs/deploiement.md):
+
+- SQLite: synchronous workers, two per core. Writers queue on SQLite's lock
+  anyway; separate processes do not fight over a GIL.
+- PostgreSQL: threaded workers, one process per core with 8 threads: waits on
+  row locks and on the network overlap inside a worker.
+
+Every value can be overridden from the command line or with the usual
+variables (`WEB_CONCURRENCY` for the number of workers, `GUNICORN_CMD_ARGS`).
+"""
+
+import multiprocessing
+import os
+
+_database_url = os.environ.get("DATABASE_URL", "")
+_postgresql = _database_url.startswith(("postgres://", "postgresql://", "pgsql://"))
+_cores = multiprocessing.cpu_count()
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+if _postgresql:
+    worker_class = "gthread"
+    workers = int(os.environ.get("WEB_CONCURRENCY", _cores))
+    threads = 8
+else:
+    worker_class = "sync"
+    workers = int(os.environ.get("WEB_CONCURRENCY", 2 * _cores))
+    threads = 1
+# A burst of registrations queues in the kernel rather than being refused.
+backlog = 2048
+# Requests above this are cut off (uploads have their own limits in Django).
+timeout = 60
+graceful_timeout = 30
+# Recycle workers now and then (memory held by large imports is given back).
+max_requests = 5000
+max_requests_jitter = 500
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
