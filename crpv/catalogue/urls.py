@@ -9,6 +9,7 @@ urlpatterns = [
     path("notices/<int:pk>/", views_public.record_detail, name="record"),
     path("notices/<int:pk>/consultation/", views_desk.consultation_request, name="consultation_request"),
     path("notices/<int:pk>/citation.<str:fmt>", views_public.record_citation, name="record_citation"),
+    path("fichiers/<int:pk>/<str:name>", views_public.attachment_file, name="attachment_file"),
     path("boite-a-outils/", views_public.toolbox, name="toolbox"),
     path("nouveautes.rss", login_not_required(feeds.NewRecordsFeed()), name="new_records_feed"),
     path("alertes/", views_public.saved_search_create, name="saved_search_create"),

@@ -9,11 +9,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from crpv.core.files import file_name, refuse, serve_file
 from crpv.core.views import public_page
 
 from .exporting import export_records
 from .formats.base import RECORD_TYPES
-from .models import Record, SavedSearch
+from .models import Attachment, Record, SavedSearch
 from .search import search_records
 from .search.alerts import create_saved_search, delete_saved_search, search_query_string
 from .search.forms import SavedSearchForm, SearchForm
@@ -210,3 +211,19 @@ def saved_search(request, token):
     return render(
         request, "catalogue/saved_search.html", {"saved": saved, "feed_url": feed_url, "search_url": search_url}
     )
+
+
+@login_not_required
+@require_GET
+def attachment_file(request, pk, name):
+    """A record's attached file: anyone when the file and its record are public, else catalogue staff."""
+    attachment = get_object_or_404(Attachment.objects.select_related("record"), pk=pk)
+    if not attachment.file or file_name(attachment.file) != name:
+        raise Http404("Ce fichier n'existe pas.")
+    public = (
+        attachment.access == Attachment.Access.PUBLIC
+        and Record.objects.public().filter(pk=attachment.record_id).exists()
+    )
+    if not public and not request.user.has_perm("catalogue.view_record"):
+        return refuse(request)
+    return serve_file(attachment.file, public=public)

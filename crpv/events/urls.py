@@ -14,5 +14,6 @@ urlpatterns = [
     path("place-proposee/<str:token>/", views.offer, name="offer"),
     path("invitation/<str:token>/", views.invitation, name="invitation"),
     path("equipe/<str:token>/", views.team, name="team"),
+    path("documents/<int:pk>/<str:name>", views.document_file, name="document_file"),
     path("<slug:slug>/", views.detail, name="detail"),
 ]

@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -404,6 +405,10 @@ class Attachment(models.Model):
         if self.file and (not self.sha256 or not getattr(self.file, "_committed", True)):
             self.compute_checksum()
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        """The file through the application, which checks access (never MEDIA_URL: docs/deploiement.md)."""
+        return reverse("catalogue:attachment_file", args=[self.pk, PurePath(self.file.name).name])
 
     def compute_checksum(self):
         """Size and SHA-256 of the file, read in chunks."""

@@ -432,11 +432,15 @@ class EventDocument(TimeStampedModel):
     def __str__(self):
         return self.title
 
+    def get_file_url(self):
+        """The file through the application, which checks access (never MEDIA_URL: docs/deploiement.md)."""
+        return reverse("events:document_file", args=[self.pk, PurePath(self.file.name).name])
+
     @property
     def href(self):
         """Where the document's title links to: its file, its link, or its record's page ("" for none)."""
         if self.file:
-            return self.file.url
+            return self.get_file_url()
         if self.url:
             return self.url
         if self.record_id and self.shows_record and hasattr(self.record, "get_absolute_url"):
