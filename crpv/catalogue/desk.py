@@ -2,7 +2,10 @@
 
 Each function takes keyword-only arguments with `acting_user`, runs in one
 transaction and writes its `AuditEntry` there; e-mails leave after commit
-through the Tasks API (`send_consultation_email`). Loan reminders are sent by
+through the Tasks API (`send_consultation_email`). When the staff set or move
+an appointment, the requester gets its date, time and place, an .ics file and
+a signed link, valid until the appointment, to cancel it themselves
+(`cancel_by_requester`, which tells the centre). Loan reminders are sent by
 `send_loan_reminders` (a periodic command) one by one, each marked as sent in
 its own transaction once the SMTP server has accepted it.
 """
@@ -10,6 +13,7 @@ its own transaction once the SMTP server has accepted it.
 import datetime
 
 from django.conf import settings
+from django.core import signing
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -18,6 +22,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from crpv.contacts.models import Person
+from crpv.core.ics import CalendarEntry, calendar_bytes, uid_domain
 from crpv.core.links import site_url as _site_url
 from crpv.core.models import AuditEntry
 
@@ -28,10 +33,15 @@ from .search import index_records
 
 DEFAULT_LOAN_DAYS = 21
 DEFAULT_REMINDER_DAYS = 7
+DEFAULT_APPOINTMENT_MINUTES = 60
 
 
 class DeskError(Exception):
-    """A desk operation refused, with a French message for the staff."""
+    """A desk operation refused, with a French message for the staff (`field`: the form field it concerns)."""
+
+    def __init__(self, message, field="status"):
+        super().__init__(message)
+        self.field = field
 
 
 def loan_days():
@@ -40,6 +50,15 @@ def loan_days():
 
 def reminder_days():
     return getattr(settings, "CRPV_LOAN_REMINDER_DAYS", DEFAULT_REMINDER_DAYS)
+
+
+def appointment_minutes():
+    return getattr(settings, "CRPV_DESK_APPOINTMENT_MINUTES", DEFAULT_APPOINTMENT_MINUTES)
+
+
+def desk_place():
+    """Where consultations take place: `CRPV_DESK_PLACE`, else the centre's address."""
+    return getattr(settings, "CRPV_DESK_PLACE", "") or settings.CRPV_CENTRE.get("address", "")
 
 
 def _one_line(text, limit=150):
@@ -81,22 +100,36 @@ ALLOWED_STATUS_CHANGES = {
 
 
 @transaction.atomic
-def change_consultation(*, consultation, status, staff_note, appointment, acting_user, done_on=None):
-    """Change a request's status and note; « réalisée » records a consultation use of each copy.
+def change_consultation(
+    *, consultation, status, staff_note, appointment, acting_user, done_on=None, appointment_at=None
+):
+    """Change a request's status, appointment and note; « réalisée » records a consultation use of each copy.
 
+    Setting the appointment (`appointment_at`, with `appointment` as details)
+    confirms a new request; when it is set or moved, or a confirmed
+    appointment is cancelled, the requester is told by e-mail after commit.
     The copies used are those the visitor asked for, or else every copy of the
     record still in the collection: weeding reads their last use.
     """
     consultation = ConsultationRequest.objects.select_for_update().get(pk=consultation.pk)
     previous = consultation.status
+    if appointment_at is not None and status == ConsultationRequest.Status.NEW:
+        status = ConsultationRequest.Status.CONFIRMED
     if status != previous and status not in ALLOWED_STATUS_CHANGES[previous]:
         raise DeskError(
             f"Une demande « {consultation.get_status_display()} » ne peut pas passer au statut "
             f"« {ConsultationRequest.Status(status).label} »."
         )
+    if status == ConsultationRequest.Status.CONFIRMED and appointment_at is None:
+        raise DeskError("Pour confirmer la demande, fixez la date et l'heure du rendez-vous.", field="appointment_on")
+    moved = appointment_at is not None and appointment_at != consultation.appointment_at
+    if moved and status == ConsultationRequest.Status.CONFIRMED and appointment_at <= timezone.now():
+        raise DeskError("Ce rendez-vous serait déjà passé : choisissez une date à venir.", field="appointment_on")
+    had_appointment = consultation.appointment_at is not None and previous == ConsultationRequest.Status.CONFIRMED
     consultation.status = status
     consultation.staff_note = staff_note
     consultation.appointment = appointment
+    consultation.appointment_at = appointment_at
     uses = []
     if status == ConsultationRequest.Status.DONE and previous != status:
         consultation.done_on = done_on or timezone.localdate()
@@ -114,18 +147,121 @@ def change_consultation(*, consultation, status, staff_note, appointment, acting
         previous=previous,
         status=status,
         uses=len(uses),
+        appointment_at=appointment_at.isoformat() if appointment_at else "",
     )
+    kind = ""
+    if status == ConsultationRequest.Status.CONFIRMED and moved:
+        kind = "appointment_moved" if had_appointment else "appointment"
+    elif status == ConsultationRequest.Status.CANCELLED and previous != status and had_appointment:
+        kind = "appointment_cancelled"
+    if kind:
+        # The message describes the appointment as it is when the task runs: a later change sends its own.
+        transaction.on_commit(lambda: send_consultation_email.enqueue(consultation.pk, kind))
+    return consultation
+
+
+# --- The requester cancels by signed link ---------------------------------------------------
+
+CANCEL_SALT = "crpv.catalogue.consultation_cancel"
+CANCEL_MAX_AGE = datetime.timedelta(days=400)
+
+
+class CancelLinkError(Exception):
+    """A cancellation link refused, with a French message for the requester."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+def cancel_token(consultation):
+    """A signed link to cancel this appointment: bound to its date, so moving it voids the older links."""
+    return signing.dumps(
+        {"c": consultation.pk, "at": consultation.appointment_at.isoformat()}, salt=CANCEL_SALT, compress=True
+    )
+
+
+def read_cancel_token(token, *, for_update=False):
+    """The consultation a cancellation link names, still confirmed and to come; or `CancelLinkError`."""
+    try:
+        payload = signing.loads(token, salt=CANCEL_SALT, max_age=CANCEL_MAX_AGE)
+        pk, at = int(payload["c"]), datetime.datetime.fromisoformat(payload["at"])
+    except signing.SignatureExpired as exc:
+        raise CancelLinkError("Ce lien a expiré : contactez l'espace documentation pour annuler.") from exc
+    except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
+        raise CancelLinkError("Ce lien n'est pas valide : il a peut-être été mal copié.") from exc
+    found = ConsultationRequest.objects.select_related("record")
+    if for_update:
+        found = found.select_for_update(of=("self",))
+    consultation = found.filter(pk=pk).first()
+    if consultation is None:
+        raise CancelLinkError("Cette demande de consultation n'existe plus.", status=404)
+    if consultation.status == ConsultationRequest.Status.CANCELLED:
+        raise CancelLinkError("Ce rendez-vous est déjà annulé.", status=409)
+    if consultation.status != ConsultationRequest.Status.CONFIRMED or consultation.appointment_at != at:
+        raise CancelLinkError(
+            "Ce lien concerne un rendez-vous qui a changé depuis : utilisez le lien du dernier courriel reçu, "
+            "ou contactez l'espace documentation."
+        )
+    if at <= timezone.now():
+        raise CancelLinkError("Ce rendez-vous est passé : ce lien a expiré.")
+    return consultation
+
+
+@transaction.atomic
+def cancel_by_requester(*, token):
+    """The requester cancels their appointment: the request is cancelled and the centre told after commit."""
+    consultation = read_cancel_token(token, for_update=True)
+    consultation.status = ConsultationRequest.Status.CANCELLED
+    consultation.cancelled_by_requester_at = timezone.now()
+    consultation.save(update_fields=["status", "cancelled_by_requester_at", "updated_at"])
+    AuditEntry.record(None, "catalogue.consultation_cancelled_by_requester", consultation)
+    transaction.on_commit(lambda: send_consultation_email.enqueue(consultation.pk, "cancelled_by_requester"))
     return consultation
 
 
 CONSULTATION_SUBJECTS = {
     "received": "Demande de consultation reçue : {title}",
     "notification": "Nouvelle demande de consultation : {title}",
+    "appointment": "Rendez-vous confirmé : {title}",
+    "appointment_moved": "Rendez-vous déplacé : {title}",
+    "appointment_cancelled": "Rendez-vous annulé : {title}",
+    "cancelled_by_requester": "Rendez-vous annulé par le demandeur : {title}",
 }
+# Messages to the centre; the others go to the requester.
+TO_CENTRE = {"notification", "cancelled_by_requester"}
+# Messages about an appointment that is still on: they carry the .ics file and the cancellation link.
+WITH_APPOINTMENT = {"appointment", "appointment_moved"}
+
+
+def appointment_calendar(consultation, base, *, cancelled=False):
+    """The appointment as an .ics file (one VEVENT, the same UID when it moves or is cancelled)."""
+    starts_at = consultation.appointment_at
+    entry = CalendarEntry(
+        uid=f"consultation-{consultation.pk}@{uid_domain(base)}",
+        summary=f"Consultation à l'espace documentation — {settings.CRPV_CENTRE['name']}",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=appointment_minutes()),
+        location=desk_place(),
+        description="\n".join(
+            line
+            for line in (
+                _one_line(consultation.record.title, 300),
+                consultation.appointment,
+                base + reverse("catalogue:record", args=[consultation.record_id]),
+            )
+            if line
+        ),
+        url=base + reverse("catalogue:record", args=[consultation.record_id]),
+        sequence=int(timezone.now().timestamp()),  # grows with every message about it
+        cancelled=cancelled,
+    )
+    return calendar_bytes([entry])
 
 
 def consultation_message(consultation, kind):
-    """The e-mail to the requester (`received`) or to the centre (`notification`)."""
+    """The e-mail to the requester (received, appointment…) or to the centre (notification, cancellation)."""
     base = _site_url()
     context = {
         "kind": kind,
@@ -133,26 +269,41 @@ def consultation_message(consultation, kind):
         "record": consultation.record,
         "copies": list(consultation.copies.all()),
         "centre": settings.CRPV_CENTRE,
+        "place": desk_place(),
         "record_url": base + reverse("catalogue:record", args=[consultation.record_id]),
         "staff_url": base + reverse("desk:consultation", args=[consultation.pk]),
     }
-    to = [consultation.email] if kind == "received" else [settings.CRPV_CENTRE["email"]]
+    if kind in WITH_APPOINTMENT:
+        context["cancel_url"] = base + reverse("catalogue:consultation_cancel", args=[cancel_token(consultation)])
+    to = [settings.CRPV_CENTRE["email"]] if kind in TO_CENTRE else [consultation.email]
     message = EmailMessage(
         subject=CONSULTATION_SUBJECTS[kind].format(title=_one_line(consultation.record.title)),
         body=render_to_string("catalogue/desk/emails/consultation.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=to,
     )
-    if kind == "notification":
+    if kind in TO_CENTRE:
         # Header values are checked by EmailMessage (no CR/LF); the address was validated by the form.
         message.reply_to = [consultation.email]
+    if kind in WITH_APPOINTMENT or kind == "appointment_cancelled":
+        ics = appointment_calendar(consultation, base, cancelled=kind == "appointment_cancelled")
+        message.attach("rendez-vous.ics", ics, "text/calendar; charset=utf-8; method=PUBLISH")
     return message
+
+
+def _still_true(consultation, kind):
+    """False when the message no longer describes the request (it changed again before the task ran)."""
+    if kind in WITH_APPOINTMENT:
+        return consultation.status == ConsultationRequest.Status.CONFIRMED and consultation.appointment_at
+    if kind == "appointment_cancelled":
+        return consultation.status == ConsultationRequest.Status.CANCELLED and consultation.appointment_at
+    return True
 
 
 @task()
 def send_consultation_email(consultation_id: int, kind: str):
     consultation = ConsultationRequest.objects.select_related("record").filter(pk=consultation_id).first()
-    if consultation is None:
+    if consultation is None or not _still_true(consultation, kind):
         return 0
     return consultation_message(consultation, kind).send()
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views_public.search, name="search"),
     path("notices/<int:pk>/", views_public.record_detail, name="record"),
     path("notices/<int:pk>/consultation/", views_desk.consultation_request, name="consultation_request"),
+    path("consultation/annuler/<str:token>/", views_desk.consultation_cancel, name="consultation_cancel"),
     path("notices/<int:pk>/citation.<str:fmt>", views_public.record_citation, name="record_citation"),
     path("fichiers/<int:pk>/<str:name>", views_public.attachment_file, name="attachment_file"),
     path("boite-a-outils/", views_public.toolbox, name="toolbox"),

@@ -1,4 +1,7 @@
-"""The *espace doc* desk: the public consultation request, and the staff's consultations and loans."""
+"""The *espace doc* desk: the public consultation request and appointment cancellation, and the staff's
+consultations and loans."""
+
+import datetime
 
 from django import forms
 from django.contrib import messages
@@ -92,8 +95,23 @@ class ConsultationFilterForm(forms.Form):
 
 class ConsultationChangeForm(ErrorsDescribedMixin, forms.Form):
     status = forms.ChoiceField(label="statut", choices=ConsultationRequest.Status.choices)
+    appointment_on = forms.DateField(
+        label="date du rendez-vous",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="Fixer ou déplacer le rendez-vous confirme la demande et l'envoie par courriel au demandeur, "
+        "avec un lien pour l'annuler.",
+    )
+    appointment_time = forms.TimeField(
+        label="heure du rendez-vous",
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+    )
     appointment = forms.CharField(
-        label="rendez-vous fixé", max_length=200, required=False, help_text="Par exemple : « 14/10, 10 h »."
+        label="précisions sur le rendez-vous",
+        max_length=200,
+        required=False,
+        help_text="Envoyées avec la confirmation, par exemple « salle de lecture, 2e étage ».",
     )
     done_on = forms.DateField(
         label="consultée le",
@@ -104,6 +122,18 @@ class ConsultationChangeForm(ErrorsDescribedMixin, forms.Form):
     staff_note = forms.CharField(
         label="note de l'équipe", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+    def clean(self):
+        data = super().clean()
+        day, time = data.get("appointment_on"), data.get("appointment_time")
+        data["appointment_at"] = None
+        if day and not time and "appointment_time" not in self.errors:
+            self.add_error("appointment_time", "Indiquez aussi l'heure du rendez-vous.")
+        elif time and not day and "appointment_on" not in self.errors:
+            self.add_error("appointment_on", "Indiquez aussi la date du rendez-vous.")
+        elif day and time:
+            data["appointment_at"] = timezone.make_aware(datetime.datetime.combine(day, time))
+        return data
 
 
 class LendForm(ErrorsDescribedMixin, forms.Form):
@@ -171,6 +201,25 @@ def consultation_request(request, pk):
     return render(request, "catalogue/desk/consultation_form.html", {"record": record, "form": form}, status=status)
 
 
+@login_not_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def consultation_cancel(request, token):
+    """The requester cancels their appointment through the signed link of the confirmation: confirm, then done."""
+    try:
+        if request.method == "POST":
+            consultation = desk.cancel_by_requester(token=token)
+            return render(request, "catalogue/desk/appointment_cancelled.html", {"consultation": consultation})
+        consultation = desk.read_cancel_token(token)
+    except desk.CancelLinkError as error:
+        return render(
+            request, "catalogue/desk/appointment_bad_link.html", {"message": error.message}, status=error.status
+        )
+    return render(
+        request, "catalogue/desk/appointment_cancel.html", {"consultation": consultation, "place": desk.desk_place()}
+    )
+
+
 # --- Staff: home and consultations ------------------------------------------------------------
 
 
@@ -221,9 +270,12 @@ def consultations(request):
 def consultation(request, pk, form=None):
     consultation = get_object_or_404(ConsultationRequest.objects.select_related("record"), pk=pk)
     if form is None:
+        local = timezone.localtime(consultation.appointment_at) if consultation.appointment_at else None
         form = ConsultationChangeForm(
             initial={
                 "status": consultation.status,
+                "appointment_on": local.date() if local else None,
+                "appointment_time": local.time().replace(second=0, microsecond=0) if local else None,
                 "appointment": consultation.appointment,
                 "staff_note": consultation.staff_note,
                 "done_on": consultation.done_on,
@@ -254,11 +306,12 @@ def consultation_change(request, pk):
                 status=data["status"],
                 staff_note=data["staff_note"],
                 appointment=data["appointment"],
+                appointment_at=data["appointment_at"],
                 done_on=data["done_on"],
                 acting_user=request.user,
             )
         except desk.DeskError as error:
-            form.add_error("status", str(error))
+            form.add_error(error.field, str(error))
         else:
             messages.success(request, f"Demande enregistrée : {changed.get_status_display()}.")
             return redirect("desk:consultation", pk=pk)

@@ -160,10 +160,21 @@ def test_staff_list_filters_by_status_and_text(documentaliste, record, django_as
 def test_status_changes_and_done_records_a_consultation_use(documentaliste, record):
     consultation = make_consultation(record)
     url = reverse("desk:consultation_change", args=[consultation.pk])
-    response = documentaliste.post(url, {"status": "confirmee", "appointment": "14/10, 10 h", "staff_note": "OK"})
+    day = (TODAY + datetime.timedelta(days=7)).isoformat()
+    response = documentaliste.post(
+        url,
+        {
+            "status": "confirmee",
+            "appointment_on": day,
+            "appointment_time": "10:00",
+            "appointment": "salle 2",
+            "staff_note": "OK",
+        },
+    )
     assert response.status_code == 302
     consultation.refresh_from_db()
-    assert consultation.status == "confirmee" and consultation.appointment == "14/10, 10 h"
+    assert consultation.status == "confirmee" and consultation.appointment == "salle 2"
+    assert timezone.localtime(consultation.appointment_at).strftime("%Y-%m-%d %H:%M") == f"{day} 10:00"
     assert not CopyUse.objects.exists()
     documentaliste.post(url, {"status": "realisee", "done_on": "2025-10-14", "staff_note": "venue"})
     use = CopyUse.objects.get()

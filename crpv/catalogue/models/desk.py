@@ -40,7 +40,14 @@ class ConsultationRequest(TimeStampedModel):
     message = models.TextField("message", max_length=2000, blank=True)
     status = models.CharField("statut", max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
     staff_note = models.TextField("note de l'équipe", blank=True)
-    appointment = models.CharField("rendez-vous fixé", max_length=200, blank=True)
+    appointment_at = models.DateTimeField("rendez-vous", null=True, blank=True)
+    appointment = models.CharField(
+        "précisions sur le rendez-vous",
+        max_length=200,
+        blank=True,
+        help_text="Envoyées avec la confirmation, par exemple « salle de lecture, 2e étage ».",
+    )
+    cancelled_by_requester_at = models.DateTimeField("annulée par le demandeur le", null=True, blank=True)
     done_on = models.DateField("consultée le", null=True, blank=True)
 
     objects = ConsultationRequestQuerySet.as_manager()
