@@ -56,3 +56,33 @@ def test_record_page_has_no_axe_violations_and_no_csp_violation(page, live_serve
 def test_toolbox_has_no_axe_violations(page, live_server, axe, corpus):
     page.goto(live_server.url + "/ressources/boite-a-outils/")
     assert axe(page) == []
+
+
+def test_appointment_cancellation_pages_have_no_axe_violations(page, live_server, axe, corpus):
+    """The requester's cancellation link: the confirmation page, then the result, with the keyboard."""
+    import datetime
+
+    from django.utils import timezone
+
+    from crpv.catalogue import desk
+    from crpv.catalogue.models import ConsultationRequest
+
+    record = Record.objects.get(title__startswith="Kit de sensibilisation")
+    consultation = ConsultationRequest.objects.create(
+        record=record,
+        name="Awa Diallo",
+        email="awa@ville.example",
+        wished_slots="jeudi",
+        status=ConsultationRequest.Status.CONFIRMED,
+        appointment_at=timezone.now() + datetime.timedelta(days=5),
+    )
+    page.goto(f"{live_server.url}/ressources/consultation/annuler/{desk.cancel_token(consultation)}/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Annuler votre rendez-vous"
+    assert axe(page) == []
+    page.get_by_role("button", name="Annuler le rendez-vous").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rendez-vous annulé")
+    assert axe(page) == []
+    page.goto(f"{live_server.url}/ressources/consultation/annuler/abimé/")
+    assert page.get_by_role("heading", level=1).inner_text() == "Lien non valable"
+    assert axe(page) == []

@@ -86,3 +86,37 @@ def test_register_with_the_keyboard_only(page, live_server):
     page.wait_for_url("**/evenements/inscription/**")
     assert "est confirmée" in page.get_by_role("status").inner_text()
     assert Registration.objects.get().person.email == "camille.durand@ville.example"
+
+
+def test_survey_deliveries_page_has_no_axe_violations(page, live_server, axe, django_user_model):
+    """The staff screen of a survey's deliveries, with a failure and a reminder."""
+    from django.contrib.auth.models import Permission
+
+    from crpv.events.models import SurveyDelivery
+    from tests.events.test_attendance_helpers import enrol, make_cycle
+    from tests.events.test_surveys import _survey_with_questions
+
+    user = django_user_model.objects.create_user(username="sacha", password="un-mot-de-passe-long", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="events"))
+    event = make_cycle()
+    survey = _survey_with_questions(event)
+    survey.sent_at = timezone.now()
+    survey.save()
+    helene, karim, zoe, _ = enrol(event)
+    SurveyDelivery.objects.create(
+        survey=survey, registration=helene, kind="questionnaire", status="envoye", sent_at=timezone.now()
+    )
+    SurveyDelivery.objects.create(
+        survey=survey, registration=karim, kind="questionnaire", status="echec", error="550 5.1.1 User unknown"
+    )
+    SurveyDelivery.objects.create(survey=survey, registration=zoe, kind="suivi", status="envoye", answered=False)
+    SurveyDelivery.objects.create(survey=survey, registration=helene, kind="relance", round=1, status="envoye")
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant").fill("sacha")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-long")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/gestion/")
+    page.goto(f"{live_server.url}/gestion/evenements/questionnaires/{survey.pk}/envois/")
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.locator("tbody tr").count() == 4
+    assert axe(page) == []
