@@ -342,3 +342,43 @@ def test_compiled_queries_are_valid_for_the_engine(corpus):
         tree = compile_query(query)
         if tree is not None:
             backend.candidates(tree, 10)  # no SQL error
+
+
+def test_postgresql_tsvectors_built_in_python_equal_the_servers():
+    """PostgreSQL: `load()` writes the tsvector `TSVECTOR_SQL` would compute, the rare edge cases included."""
+    import random
+
+    from django.db import connection
+
+    from crpv.catalogue.search.backends import TABLE, TSVECTOR_SQL, tsvector_text
+    from crpv.catalogue.search.text import index_text
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    rng = random.Random(5)
+    vocabulary = ["polit", "vill", "a", "1", "2024", "x1y2", "1e5", "0x1f", "z" * 999, "evalu", "logement"]
+    rows = [
+        (1, "", ""),
+        (2, "polit", ""),
+        (3, "", "polit polit vill"),
+        (4, index_text("La politique de la ville : une évaluation"), index_text("Politiques publiques, l'État.")),
+        (5, "polit " * 300, "vill"),  # a word more than 255 times
+        (6, "vill", "polit " * 254 + "vill " * 3),
+        (7, "vill " * 200, "polit " * 16_500),  # positions beyond 16 383
+        (8, "z" * 1000, "vill"),  # a very long word
+    ]
+    for pk in range(9, 400):
+        title = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 12)))
+        body = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 400)))
+        rows.append((pk, title, body))
+    assert [tsvector_text(*row[1:]) is None for row in rows[:8]] == [False] * 4 + [True, False, True, True]
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
+        get_backend().load(cursor, rows)
+        cursor.execute("CREATE TEMP TABLE expected (record_id bigint, title text, body text)")
+        cursor.executemany("INSERT INTO expected VALUES (%s, %s, %s)", rows)
+        cursor.execute(
+            f"SELECT e.record_id FROM expected e LEFT JOIN {TABLE} s ON s.record_id = e.record_id "  # noqa: S608
+            f"WHERE s.tsv IS DISTINCT FROM {TSVECTOR_SQL % ('e.title', 'e.body')}"
+        )
+        assert cursor.fetchall() == []

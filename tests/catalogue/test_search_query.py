@@ -68,7 +68,11 @@ def test_any_text_parses(text):
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.text(alphabet=st.characters(max_codepoint=0x2FF) | st.sampled_from("’«»—œŒÆﬁ\u0301\u00a0\u2009"), max_size=80)
+    st.text(
+        alphabet=st.characters(max_codepoint=0x2FF)
+        | st.sampled_from("’«»—œŒÆﬁ\u0301\u00a0\u2009\u2028\u3000\x1c\x85\t\n"),
+        max_size=80,
+    )
 )
 def test_index_text_is_the_tokens_joined(value):
     from crpv.catalogue.search.text import index_text, tokens
