@@ -213,6 +213,9 @@ def send_survey(*, survey, acting_user):
     if not attended and not no_shows:
         raise SurveyError("Aucune présence n'est notée pour cet événement : notez les présences avant l'envoi.")
     known = {d.registration_id: d for d in SurveyDelivery.objects.filter(survey=survey, round=0)}
+    if survey.sent_at and not known:
+        # Sent before deliveries were recorded: who received it is unknown, so nobody is mailed again.
+        raise SurveyError("Ce questionnaire a été envoyé avant le suivi des envois : il ne peut pas être renvoyé.")
     result = Sending()
     queued, created, retried = [], [], []
     for people, kind in ((attended, SurveyDelivery.Kind.QUESTIONNAIRE), (no_shows, SurveyDelivery.Kind.FOLLOW_UP)):

@@ -251,3 +251,13 @@ def test_smtp_error_text_keeps_the_server_answer():
     assert surveys.smtp_error_text(ConnectionRefusedError(111, "Connection refused")).startswith(
         "ConnectionRefusedError"
     )
+
+
+@pytest.mark.django_db
+def test_a_survey_sent_before_deliveries_were_recorded_is_not_sent_again(events_client):
+    survey, _ = _setup()
+    survey.sent_at = timezone.now()
+    survey.save()
+    response = events_client.post(reverse("events_staff:survey_send", args=[survey.pk]), follow=True)
+    assert "envoyé avant le suivi des envois" in _flash(response)
+    assert not SurveyDelivery.objects.exists()
