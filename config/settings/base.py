@@ -252,6 +252,9 @@ CRPV_OAI_REPOSITORY_ID = env("CRPV_OAI_REPOSITORY_ID", default="")  # default: s
 CRPV_OAI_PAGE_SIZE = env.int("CRPV_OAI_PAGE_SIZE", default=100)
 CRPV_OAI_TOKEN_SECONDS = env.int("CRPV_OAI_TOKEN_SECONDS", default=86400)
 CRPV_DIGITAL_WEEDING_ROOT = env("CRPV_DIGITAL_WEEDING_ROOT", default="")  # default: MEDIA_ROOT
+# Espace doc: where consultations take place (default: the centre's address) and their length.
+CRPV_DESK_PLACE = env("CRPV_DESK_PLACE", default="")
+CRPV_DESK_APPOINTMENT_MINUTES = env.int("CRPV_DESK_APPOINTMENT_MINUTES", default=60)
 
 # Reference data not available from a package registry (QPV, contrats de ville).
 REFERENTIEL_DIR = env.path("REFERENTIEL_DIR", default=BASE_DIR.parent / "shared" / "referentiel")
