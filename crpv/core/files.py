@@ -10,6 +10,8 @@ import mimetypes
 import posixpath
 
 from django.contrib.auth.views import redirect_to_login
+from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404
 
 # Types a browser may show in the page; anything else is downloaded.
@@ -67,3 +69,18 @@ def serve_file(field_file, *, public):
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
     return response
+
+
+class ProtectedFieldFile(FieldFile):
+    """A stored file whose `url` is its owner's access-checked view (`instance.get_file_url()`), never MEDIA_URL."""
+
+    @property
+    def url(self):
+        self._require_file()
+        return self.instance.get_file_url()
+
+
+class ProtectedFileField(models.FileField):
+    """A FileField for files served by a view of the owning model (the admin's links then work too)."""
+
+    attr_class = ProtectedFieldFile

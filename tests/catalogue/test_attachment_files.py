@@ -20,7 +20,7 @@ def record(db):
 
 def test_the_record_page_links_to_a_public_file_anyone_downloads(client, record):
     attachment = attach(record)
-    url = attachment.get_absolute_url()
+    url = attachment.file.url
     assert url.startswith("/ressources/fichiers/")
     assert f'href="{url}"' in client.get(record.get_absolute_url()).content.decode()
     response = client.get(url)
@@ -36,7 +36,7 @@ def test_files_that_are_not_public_are_for_catalogue_staff(client, record, staff
         record.save()
     elif case == "deleted record":
         Record.objects.filter(pk=record.pk).update(deleted_at="2026-01-01T00:00:00Z")
-    url = attachment.get_absolute_url()
+    url = attachment.file.url
     # The chargé·e de mission role reads the catalogue (docs/roles.md).
     response = staff_client.get(url)
     assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
@@ -48,7 +48,7 @@ def test_files_that_are_not_public_are_for_catalogue_staff(client, record, staff
 
 def test_a_file_that_is_not_shown_inline_is_downloaded(client, record):
     attachment = attach(record, name="tableau.xlsx", content=b"PK\x03\x04")
-    response = client.get(attachment.get_absolute_url())
+    response = client.get(attachment.file.url)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert "sandbox" in response["Content-Security-Policy"]
@@ -57,3 +57,11 @@ def test_a_file_that_is_not_shown_inline_is_downloaded(client, record):
 def test_a_wrong_name_is_a_404(client, record):
     attachment = attach(record)
     assert client.get(reverse("catalogue:attachment_file", args=[attachment.pk, "autre.pdf"])).status_code == 404
+
+
+def test_the_admin_links_to_the_file_through_the_application(admin_client, record):
+    attachment = attach(record, access=Attachment.Access.STAFF)
+    page = admin_client.get(reverse("admin:catalogue_record_change", args=[record.pk])).content.decode()
+    assert f'href="{attachment.file.url}"' in page
+    assert "/media/" not in page
+    assert admin_client.get(attachment.file.url).status_code == 200

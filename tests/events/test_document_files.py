@@ -31,7 +31,7 @@ def past_event(db):
 
 def test_the_public_page_links_to_the_file_and_anyone_downloads_it(client, past_event):
     document = add_file(past_event)
-    url = document.get_file_url()
+    url = document.file.url
     assert url.startswith("/evenements/documents/") and "/media/" not in url
     page = client.get(past_event.get_absolute_url()).content.decode()
     assert f'href="{url}"' in page
@@ -45,7 +45,7 @@ def test_the_public_page_links_to_the_file_and_anyone_downloads_it(client, past_
 
 def test_a_staff_only_document_is_for_staff(client, past_event, events_client, django_user_model):
     document = add_file(past_event, public=False)
-    url = document.get_file_url()
+    url = document.file.url
     client.logout()
     anonymous = client.get(url)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith(reverse("login"))
@@ -61,12 +61,12 @@ def test_a_draft_event_keeps_its_files_private(client, past_event):
     document = add_file(past_event)
     past_event.status = EventStatus.DRAFT
     past_event.save(update_fields=["status"])
-    assert client.get(document.get_file_url()).status_code == 302
+    assert client.get(document.file.url).status_code == 302
 
 
 def test_a_text_file_holding_html_cannot_script_the_site(client, past_event):
     document = add_file(past_event, name="piege.txt", content=b"<script>alert(document.cookie)</script>")
-    response = client.get(document.get_file_url())
+    response = client.get(document.file.url)
     assert response.status_code == 200
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -77,4 +77,4 @@ def test_a_wrong_name_or_a_missing_file_is_a_404(client, past_event):
     assert client.get(reverse("events:document_file", args=[document.pk, "autre.pdf"])).status_code == 404
     assert client.get(reverse("events:document_file", args=[document.pk + 1, "synthese.pdf"])).status_code == 404
     document.file.storage.delete(document.file.name)
-    assert client.get(document.get_file_url()).status_code == 404
+    assert client.get(document.file.url).status_code == 404

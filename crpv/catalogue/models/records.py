@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from crpv.core.files import ProtectedFileField
 from crpv.core.models import TimeStampedModel
 from crpv.core.text import fold
 from crpv.territories.models import Commune, ContratDeVille, Departement, Epci, Qpv
@@ -384,7 +385,7 @@ class Attachment(models.Model):
         STAFF = "staff", "équipe seulement"
 
     record = models.ForeignKey(Record, verbose_name="notice", on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField("fichier", upload_to="catalogue/%Y/")
+    file = ProtectedFileField("fichier", upload_to="catalogue/%Y/")
     title = models.CharField("intitulé", max_length=255, blank=True)
     mime_type = models.CharField("type MIME", max_length=100, blank=True)
     size = models.PositiveBigIntegerField("taille (octets)", default=0, editable=False)
@@ -406,7 +407,7 @@ class Attachment(models.Model):
             self.compute_checksum()
         super().save(*args, **kwargs)
 
-    def get_absolute_url(self):
+    def get_file_url(self):
         """The file through the application, which checks access (never MEDIA_URL: docs/deploiement.md)."""
         return reverse("catalogue:attachment_file", args=[self.pk, PurePath(self.file.name).name])
 

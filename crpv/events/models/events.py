@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from crpv.contacts.models import LegalBasis, Network, Person, Role, Theme
+from crpv.core.files import ProtectedFileField
 from crpv.core.models import TimeStampedModel
 from crpv.programme.models import Action, Partner
 from crpv.territories.models import Commune, Departement, Epci
@@ -403,7 +404,7 @@ class EventDocument(TimeStampedModel):
     event = models.ForeignKey(Event, verbose_name="événement", on_delete=models.CASCADE, related_name="documents")
     title = models.CharField("titre", max_length=250)
     kind = models.CharField("type", max_length=12, choices=DocumentKind, default=DocumentKind.OTHER)
-    file = models.FileField("fichier", upload_to=document_path, validators=[validate_document], blank=True)
+    file = ProtectedFileField("fichier", upload_to=document_path, validators=[validate_document], blank=True)
     url = models.URLField(
         "lien (replay)", max_length=500, blank=True, validators=[validate_web_url], help_text="adresse http ou https"
     )
@@ -440,7 +441,7 @@ class EventDocument(TimeStampedModel):
     def href(self):
         """Where the document's title links to: its file, its link, or its record's page ("" for none)."""
         if self.file:
-            return self.get_file_url()
+            return self.file.url
         if self.url:
             return self.url
         if self.record_id and self.shows_record and hasattr(self.record, "get_absolute_url"):
