@@ -219,11 +219,14 @@ class PostgresqlBackend(BaseBackend):
 
     _WALK = (
         # The `n` most recent rows below `before`, walked on the primary key; the LIMIT subquery is a fence:
-        # the condition is tested on those rows only, whatever the planner thinks of the query.
-        "WITH w AS MATERIALIZED (SELECT record_id, tsv FROM " + TABLE + " WHERE record_id < %s "  # noqa: S608
-        "ORDER BY record_id DESC LIMIT %s) "
-        "SELECT w.record_id, -ts_rank_cd(w.tsv, q, 1) FROM w, to_tsquery('simple', %s) q WHERE w.tsv @@ q "
-        "UNION ALL SELECT min(record_id), -count(*) FROM w"
+        # the condition is tested on those rows only, whatever the planner thinks of the query. Each row is
+        # scored in the CTE, which so keeps (id, score) only, not the tsvectors (up to 100 000 rows).
+        "WITH w AS MATERIALIZED (SELECT s.record_id, "  # noqa: S608
+        "CASE WHEN s.tsv @@ q THEN -ts_rank_cd(s.tsv, q, 1)::float8 END AS score FROM "
+        "(SELECT record_id, tsv FROM " + TABLE + " WHERE record_id < %s ORDER BY record_id DESC LIMIT %s) s, "
+        "to_tsquery('simple', %s) q) "
+        "SELECT record_id, score FROM w WHERE score IS NOT NULL "
+        "UNION ALL SELECT min(record_id), -count(*)::float8 FROM w"
     )
     _BITMAP = (
         # All the matches below `before` from the GIN index, the most recent `n` kept: `record_id + 0` is not
@@ -253,6 +256,7 @@ class PostgresqlBackend(BaseBackend):
                 cursor.execute(self._WALK, [before, batch, expression])
                 rows = cursor.fetchall()
                 lowest, read = rows.pop()  # the last row: the walked rows' lowest id and their number (negated)
+                rows.sort(reverse=True)  # the most recent first, for the cut at `cap`
                 found.extend(rows[: cap - len(found)])
                 if -read < batch or len(found) >= cap:  # the whole index was read, or enough matches
                     return found

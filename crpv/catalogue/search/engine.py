@@ -130,10 +130,14 @@ def _order_rows(rows, scores, sort):
         rows.sort(key=lambda r: (r[1] is None, -(r[1] or 0), -r[0]))
     elif sort == "titre":
         rows.sort(key=lambda r: (r[2], r[0]))
-    elif sort == "recent":
-        rows.sort(key=lambda r: -r[0])
     else:
-        rows.sort(key=lambda r: (scores[r[0]], -r[0]))
+        # Most recent first, then (relevance) a stable sort on the score: (score, -id) without a Python key
+        # function per row (5 000 lambda calls and tuples took ~4 ms).
+        ids = [r[0] for r in rows]
+        ids.sort(reverse=True)
+        if sort != "recent":
+            ids.sort(key=scores.__getitem__)
+        return ids
     return [r[0] for r in rows]
 
 
