@@ -46,15 +46,20 @@ class AuditEntry(models.Model):
     @classmethod
     def record(cls, actor, action, obj=None, **details):
         """Write one entry. `actor` may be None (command line, system)."""
+        from .fastinsert import insert
+
         if actor is not None and not getattr(actor, "is_authenticated", False):
             actor = None
-        return cls.objects.create(
-            actor=actor,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=str(obj)[:255] if obj is not None else "",
-            details=details,
+        # Written by nearly every operation, often on a hot path: the INSERT's text is built once.
+        return insert(
+            cls(
+                actor=actor,
+                action=action,
+                object_type=obj._meta.label_lower if obj is not None else "",
+                object_id=str(obj.pk) if obj is not None else "",
+                object_repr=str(obj)[:255] if obj is not None else "",
+                details=details,
+            )
         )
 
 

@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from crpv.contacts.models import LegalBasis, Organisation, Person, Position
 from crpv.contacts.validators import is_valid_email, normalise_email
+from crpv.core.fastinsert import insert
 from crpv.core.models import AuditEntry
 from crpv.core.text import fold
 
@@ -208,7 +209,7 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
         savepoint = contextlib.nullcontext() if connection.vendor == "sqlite" else transaction.atomic()
         try:
             with savepoint:
-                person = Person.objects.create(
+                person = Person(
                     email=email,
                     first_name=data.first_name[:150],
                     last_name=data.last_name[:150],
@@ -218,6 +219,8 @@ def find_or_create_person(*, person_data, event=None, acting_user=None, legal_ba
                     # The person's own action starts the retention period (contacts.privacy).
                     last_own_action_at=timezone.now() if acting_user is None else None,
                 )
+                person.normalise()
+                insert(person)  # the hot path of a registration burst: the INSERT's text is built once
         except IntegrityError:  # the same address created by a concurrent request
             person = person_with_email(email)
         else:
@@ -353,7 +356,10 @@ def register_participant(
     try:
         # No savepoint: on a duplicate (a concurrent request registered the
         # same person) the whole transaction is rolled back, seat included.
-        registration.save()
+        if existing is None:
+            insert(registration)
+        else:
+            registration.save()
     except IntegrityError as exc:
         raise AlreadyRegistered("Vous êtes déjà inscrit·e à cet événement.") from exc
 

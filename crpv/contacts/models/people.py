@@ -109,9 +109,13 @@ class Person(TimeStampedModel):
         return fold(f"{first_name} {last_name}")[:310]
 
     def save(self, *args, **kwargs):
+        self.normalise()
+        super().save(*args, **kwargs)
+
+    def normalise(self):
+        """The derived fields `save()` keeps in step (callers inserting directly call it too)."""
         self.email = normalise_email(self.email)
         self.folded_name = self.fold_name(self.first_name, self.last_name)
-        super().save(*args, **kwargs)
 
 
 class DatedQuerySet(models.QuerySet):
