@@ -230,9 +230,11 @@ class PostgresqlBackend(BaseBackend):
     )
     _BITMAP = (
         # All the matches below `before` from the GIN index, the most recent `n` kept: `record_id + 0` is not
-        # the primary key's order, so the planner cannot walk that index testing every row.
+        # the primary key's order, so the planner cannot walk that index testing every row; nor can it AND the
+        # GIN bitmap with a primary key bitmap of every row below `before` (what the generic plan of the
+        # prepared statement did: +10 ms on 200 000 rows, +100 ms on 1 000 000).
         "SELECT record_id, -ts_rank_cd(tsv, q, 1) FROM " + TABLE + ", to_tsquery('simple', %s) q "  # noqa: S608
-        "WHERE tsv @@ q AND record_id < %s ORDER BY record_id + 0 DESC LIMIT %s"
+        "WHERE tsv @@ q AND record_id + 0 < %s ORDER BY record_id + 0 DESC LIMIT %s"
     )
 
     def candidates(self, node, cap):
