@@ -17,40 +17,37 @@ the POST). By default the script runs both scenarios on two events: the
 throughput), then spread over 5 s, the issue's acceptance burst ("500
 submits in 5 s", research/performance_anchors.md). `--spread S` runs one.
 
-gunicorn set-up per engine (2 vCPU; same code, 2026-11-26, the machine
-shared with other benchmarks: load average 5–7.5 beside each run):
+The server is gunicorn with the production settings (config/gunicorn.conf.py:
+sync workers, 2 per core on SQLite, 3 per core on PostgreSQL); --workers,
+--threads and --worker-class override them.
 
-  engine      set-up           at once: rate  CPU/POST   spread 5 s: p95  load
-  SQLite      gthread -w4 -t4  122/s          7.1 ms     62 ms            7.5–8.1
-  SQLite      sync -w4         165/s          6.3 ms     (disturbed)      4.9
-  SQLite      gthread -w2 -t8  148/s          6.5 ms     13 ms            5.9–6.0
-  PostgreSQL  gthread -w4 -t4  130/s          8.1 ms     1 231 ms         6.6–6.7
-  PostgreSQL  sync -w4         109/s          7.4 ms     26 ms            6.4
-  PostgreSQL  gthread -w2 -t8  143/s          7.9 ms     18 ms            5.2–5.5
+Figures, 2026-11-26 (2 vCPU shared with the load generator; load average at
+the start of each run in brackets). After persistent SQLite connections,
+PostgreSQL prepared statements, INSERTs compiled once (ADR 0005) and sync
+workers on PostgreSQL:
 
-Chosen (`SERVER_CHOICE`): SQLite `sync -w 4` (writers queue on SQLite's
-lock anyway; no GIL contention between threads of a worker: the lowest CPU
-per POST); PostgreSQL `gthread -w 2 --threads 8` (row lock waits overlap
-inside a worker, 2 processes for 2 cores). With 4 gthread workers of 4
-threads (16 threads on 2 cores) the GIL hand-offs cost CPU on both.
+  engine      at once: rate            CPU/POST    spread 5 s: p95
+  SQLite      300, 241, 216/s (0.8–5)  4.3–6.0 ms  8–74 ms
+  PostgreSQL  207, 205, 200, 141/s     8.1–8.4 ms  12–22 ms
+              (1.6–5; 141 with other work starting beside it)
 
-Before this change (gthread -w4 -t4): SQLite 99/s, 11.1 ms CPU per POST,
-p95 4.8 s at once and 1.55 s spread (load 6.5–7.4); PostgreSQL 98/s,
-12.1 ms, 4.9 s and 2.2 s (load 6.4–7.6).
+  PostgreSQL worker models, same code, at once: gthread -w2 -t8 86–122/s
+  (10.8–13 ms CPU per POST: GIL hand-offs), gthread -w2 -t4 167/s, sync -w4
+  200/s, sync -w6 205/s, sync -w8 202/s.
 
-After, with the chosen set-ups (3 runs each; best / median; load 2.0–6.3):
-  SQLite sync -w4: 165 / 123 per s at once (p95 2.8–3.7 s: queueing),
-    6.3–7.9 ms CPU per POST; spread over 5 s: p95 32–35 ms, 0 errors.
-  PostgreSQL gthread -w2 -t8: 166 / 143 per s at once (p95 2.8–3.3 s),
-    7.5–7.9 ms CPU per POST; spread over 5 s: p95 18–31 ms, 0 errors.
-The at-once targets (≥ 150/s SQLite, ≥ 200/s PostgreSQL) need the cores
-free: at ~7.5 ms of server CPU per POST two cores give ~260/s, and the
-load generator shares them. A p95 ≤ 500 ms with all 500 POSTs at once
-would need ~950/s; spread over 5 s (the issue's burst) it holds.
+Before (the same day, persistent connections off on SQLite, client-side
+binding on PostgreSQL, gthread -w2 -t8 there): SQLite best 165, median 123/s,
+6.3–7.9 ms CPU per POST; PostgreSQL best 166, median 143/s, 7.5–7.9 ms.
+
+Every run: exactly 300 confirmed, 200 on the waiting list in arrival order,
+0 server errors, 0 "database is locked". With all 500 POSTs at the same
+instant the p95 is queueing (1.5–2.2 s at 200–300/s): ≤ 500 ms would need
+~950/s on these two cores; spread over 5 s (the issue's burst) it holds.
 
 Evaluated and not kept: an flock queue for SQLite writers (waking the next
 writer at once instead of SQLite's busy-handler sleeps): 136 and 120/s at
-load 5.4 against 122–123/s without it, within the noise.
+load 5.4 against 122–123/s without it, then again 96–115/s against 128–140/s:
+more context switches, no gain.
 
 Usage: python bench/bench_registration.py [--engine sqlite|postgresql]
        [--requests 500] [--seats 300] [--workers N] [--threads N]
