@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 
 from .models import Agent, Attachment, Authorship, Concept, ConceptScheme, Copy, ImportBatch, Link, Record
 from .models.desk import ConsultationRequest, Loan
@@ -71,6 +72,7 @@ class AttachmentInline(admin.TabularInline):
 
 
 class LinkInline(admin.TabularInline):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = Link
     extra = 0
 
@@ -175,6 +177,7 @@ class CopyUseAdmin(admin.ModelAdmin):
 
 @admin.register(HarvestSource)
 class HarvestSourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "base_url", "set_spec", "metadata_prefix", "last_harvested_at")
     readonly_fields = ("last_harvested_at", "last_report")
 

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 
 from . import operations
 from .models import (
@@ -20,6 +20,7 @@ from .models import (
 
 
 class SessionInline(admin.TabularInline):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = Session
     extra = 1
     fields = ["title", "starts_at", "ends_at", "mode", "place_name", "address", "visio_url", "half_days", "cancelled"]
@@ -34,6 +35,7 @@ class QuestionInline(admin.TabularInline):
 
 
 class DocumentInline(admin.TabularInline):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     model = EventDocument
     extra = 0
     fields = ["title", "kind", "file", "url", "record", "public"]
@@ -57,6 +59,7 @@ class AttendanceRulesInline(admin.StackedInline):
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["title", "format", "mode", "status", "seats_taken", "capacity"]
     list_filter = ["status", "format", "mode"]
     search_fields = ["title", "summary"]

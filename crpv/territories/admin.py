@@ -7,6 +7,7 @@ in the form, or with the action on the list, records a staff decision that
 """
 
 from django.contrib import admin, messages
+from django.db import models
 
 from crpv.core.models import AuditEntry
 from crpv.territories.models import (
@@ -165,6 +166,7 @@ class CiteEducativeAdmin(admin.ModelAdmin):
 
 @admin.register(DataSource)
 class DataSourceAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ("name", "producer", "vintage", "licence", "row_count", "loaded_at")
     search_fields = ("name", "producer")
     readonly_fields = ("loaded_at", "row_count", "checksum")
