@@ -44,6 +44,26 @@ average from `uptime` before → after each run is given; p95 of 15 runs, 7 for 
   cache; one more round trip and the probe on PostgreSQL) exceeds the 15 ms allowance when the raw query takes
   ~10–25 ms: 42–64 ms for 33–54 ms on PostgreSQL, 37–42 ms for 28–37 ms on SQLite. At 1 000 000 records every
   target is met on both engines.
+
+After migration 0012 (covering index `catalogue_record_public (visibility, deleted_at, id)`) and SQLite's 64 MB
+`cache_size` (docs/adr/0004), 200 000 records, same machine, 2026-11-26, ours / raw (target):
+
+                     SQLite run 1       SQLite run 2       SQLite run 3       PostgreSQL
+  load average       0.7 → 0.9          0.6 → 0.9          1.6 → 1.2          0.9 → 1.1
+  (b) laïcité        51 / 32 (63) ✓     52 / 36 (69) ✓     52 / 32 (63) ✓     94 / 32 (63)
+      gendarmerie    50 / 16 (38)       31 / 9 (29)        27 / 8 (28) ✓      76 / 20 (46)
+      sécheresse     32 / 8 (27)        29 / 8 (27)        25 / 7 (25) ✓      73 / 19 (44)
+      musées         35 / 12 (33)       31 / 9 (29)        26 / 8 (26) ✓      76 / 21 (46)
+      santé prév.    39 / 18 (41) ✓     55 / 26 (54)       30 / 15 (37) ✓     70 / 27 (56)
+      "éco. soc."    15 / 8 (27) ✓      15 / 9 (29) ✓      13 / 8 (26) ✓      37 / 21 (47) ✓
+      inondation*    55 / 10 (29)       28 / 9 (28) ✓      27 / 8 (27) ✓      46 / 16 (39)
+  (c) facets         8–96 ✓             7–70 ✓             6–69 ✓             7–43 ✓
+  SQLite: the candidates' filter reads only the index (16–19 → 6–8 ms); every selective target met in run 3, by
+  0.3–0.7 ms on four queries, missed by 0.7–2.2 ms on four in run 2 and by up to 26 ms in run 1 (a slow spell of the
+  machine: the raw query itself varied 1.5–2× between runs). PostgreSQL: unchanged by the index (the planner
+  keeps the primary key and a heap fetch per candidate; no index-only scan without VACUUM, and autovacuum is off
+  on this server); this run was a slow one (raw queries 16–32 ms against 12–45 before) and still misses by
+  ~7–31 ms.
 """
 
 import argparse

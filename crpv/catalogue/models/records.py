@@ -225,6 +225,10 @@ class Record(TimeStampedModel):
             models.Index(fields=["title_key", "publication_year"], name="catalogue_title_year"),
             # OAI-PMH pages walk records by (updated_at, id).
             models.Index(fields=["updated_at", "id"], name="catalogue_record_oai_cursor"),
+            # `public()` restricted to a search's candidate ids reads only this index on SQLite (a covering
+            # index: no record row read, ~18 → ~8 ms for 5 000 candidates on 200 000 records); it also serves
+            # the public catalogue's most recent first. docs/adr/0004.
+            models.Index(fields=["visibility", "deleted_at", "id"], name="catalogue_record_public"),
         ]
         constraints = [
             models.CheckConstraint(
