@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from crpv.core.files import file_name, refuse, serve_file
+from crpv.core.files import serve_owned_file
 from crpv.core.views import public_page
 
 from .exporting import export_records
@@ -218,12 +218,10 @@ def saved_search(request, token):
 def attachment_file(request, pk, name):
     """A record's attached file: anyone when the file and its record are public, else catalogue staff."""
     attachment = get_object_or_404(Attachment.objects.select_related("record"), pk=pk)
-    if not attachment.file or file_name(attachment.file) != name:
-        raise Http404("Ce fichier n'existe pas.")
+    record = attachment.record  # read with the attachment: no second query
     public = (
         attachment.access == Attachment.Access.PUBLIC
-        and Record.objects.public().filter(pk=attachment.record_id).exists()
+        and record.deleted_at is None
+        and record.visibility == Record.Visibility.PUBLIC
     )
-    if not public and not request.user.has_perm("catalogue.view_record"):
-        return refuse(request)
-    return serve_file(attachment.file, public=public)
+    return serve_owned_file(request, attachment.file, name, public=public, permission="catalogue.view_record")

@@ -41,6 +41,16 @@ def refuse(request):
     raise Http404("Ce fichier n'existe pas.")
 
 
+def serve_owned_file(request, field_file, name, *, public, permission):
+    """What every owner's file view does: 404 unless `name` is the file's, then serve it to anyone when
+    `public`, to users with `permission` otherwise (anonymous visitors go to the login page)."""
+    if not field_file or file_name(field_file) != name:
+        raise Http404("Ce fichier n'existe pas.")
+    if not public and not request.user.has_perm(permission):
+        return refuse(request)
+    return serve_file(field_file, public=public)
+
+
 def serve_file(field_file, *, public):
     """A streamed response for a stored file; 404 when the file is missing from the storage.
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from crpv.contacts.models import Theme
-from crpv.core.files import file_name, refuse, serve_file
+from crpv.core.files import serve_owned_file
 from crpv.core.links import site_url
 from crpv.core.views import public_page
 
@@ -270,12 +270,8 @@ def _event_queryset():
 def document_file(request, pk, name):
     """An event's uploaded document: anyone when shown on a public page, else staff who may see events."""
     document = get_object_or_404(EventDocument.objects.select_related("event"), pk=pk)
-    if not document.file or file_name(document.file) != name:
-        raise Http404("Ce fichier n'existe pas.")
     public = document.public and document.event.status != EventStatus.DRAFT
-    if not public and not request.user.has_perm("events.view_event"):
-        return refuse(request)
-    return serve_file(document.file, public=public)
+    return serve_owned_file(request, document.file, name, public=public, permission="events.view_event")
 
 
 def _status_redirect(registration, status=302):

@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,7 +10,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from crpv.core.files import ProtectedFileField
+from crpv.core.files import ProtectedFileField, file_name
 from crpv.core.models import TimeStampedModel
 from crpv.core.text import fold
 from crpv.territories.models import Commune, ContratDeVille, Departement, Epci, Qpv
@@ -413,7 +412,7 @@ class Attachment(models.Model):
 
     def get_file_url(self):
         """The file through the application, which checks access (never MEDIA_URL: docs/deploiement.md)."""
-        return reverse("catalogue:attachment_file", args=[self.pk, PurePath(self.file.name).name])
+        return reverse("catalogue:attachment_file", args=[self.pk, file_name(self.file)])
 
     def compute_checksum(self):
         """Size and SHA-256 of the file, read in chunks."""

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from crpv.contacts.models import LegalBasis, Network, Person, Role, Theme
-from crpv.core.files import ProtectedFileField
+from crpv.core.files import ProtectedFileField, file_name
 from crpv.core.models import TimeStampedModel
 from crpv.programme.models import Action, Partner
 from crpv.territories.models import Commune, Departement, Epci
@@ -435,7 +435,7 @@ class EventDocument(TimeStampedModel):
 
     def get_file_url(self):
         """The file through the application, which checks access (never MEDIA_URL: docs/deploiement.md)."""
-        return reverse("events:document_file", args=[self.pk, PurePath(self.file.name).name])
+        return reverse("events:document_file", args=[self.pk, file_name(self.file)])
 
     @property
     def href(self):
