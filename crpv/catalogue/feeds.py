@@ -63,5 +63,7 @@ class SavedSearchFeed(RecordFeed):
     def items(self, obj):
         arguments = SearchForm(QueryDict(obj.query_string)).search_arguments()
         arguments.update(sort="recent", page=1)
-        results = search_records(Record.objects.public(), per_page=FEED_SIZE, with_facets=False, **arguments)
+        results = search_records(
+            Record.objects.public(), per_page=FEED_SIZE, with_facets=False, scope="public", **arguments
+        )
         return results.records

@@ -87,10 +87,12 @@ def visible_records(request):
     return Record.objects.public()
 
 
-def render_search(request, base, *, template, staff=False):
+def render_search(request, scope, *, template, staff=False):
+    """The search page over the public records (`scope` "public") or every alive one ("alive")."""
+    base = Record.objects.public() if scope == "public" else Record.objects.alive()
     form = SearchForm(request.GET)
     arguments = form.search_arguments()
-    results = search_records(base, **arguments)
+    results = search_records(base, scope=scope, **arguments)
     params = request.GET.copy()
     params.pop("page", None)
     context = {
@@ -110,7 +112,7 @@ def render_search(request, base, *, template, staff=False):
 @login_not_required
 @require_GET
 def search(request):
-    return render_search(request, Record.objects.public(), template="catalogue/search.html")
+    return render_search(request, "public", template="catalogue/search.html")
 
 
 @public_page

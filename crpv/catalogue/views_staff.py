@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from .models import Concept, Record
+from .models import Concept
 from .views_public import render_search
 
 AUTOCOMPLETE_SIZE = 20
@@ -13,7 +13,7 @@ AUTOCOMPLETE_SIZE = 20
 @require_GET
 @permission_required("catalogue.view_record", raise_exception=True)
 def search(request):
-    return render_search(request, Record.objects.alive(), template="catalogue/staff_search.html", staff=True)
+    return render_search(request, "alive", template="catalogue/staff_search.html", staff=True)
 
 
 @require_GET

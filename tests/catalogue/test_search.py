@@ -372,13 +372,70 @@ def test_postgresql_tsvectors_built_in_python_equal_the_servers():
         body = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 400)))
         rows.append((pk, title, body))
     assert [tsvector_text(*row[1:]) is None for row in rows[:8]] == [False] * 4 + [True, False, True, True]
+    rows = [(pk, *row, pk % 3 != 0) for pk, *row in rows]  # (id, title, body, public)
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {TABLE}")  # noqa: S608
         get_backend().load(cursor, rows)
-        cursor.execute("CREATE TEMP TABLE expected (record_id bigint, title text, body text)")
-        cursor.executemany("INSERT INTO expected VALUES (%s, %s, %s)", rows)
+        cursor.execute("CREATE TEMP TABLE expected (record_id bigint, title text, body text, public boolean)")
+        cursor.executemany("INSERT INTO expected VALUES (%s, %s, %s, %s)", rows)
         cursor.execute(
             f"SELECT e.record_id FROM expected e LEFT JOIN {TABLE} s ON s.record_id = e.record_id "  # noqa: S608
-            f"WHERE s.tsv IS DISTINCT FROM {TSVECTOR_SQL % ('e.title', 'e.body')}"
+            f"WHERE s.tsv IS DISTINCT FROM {TSVECTOR_SQL % ('e.title', 'e.body')} "
+            "OR s.public IS DISTINCT FROM e.public"
         )
         assert cursor.fetchall() == []
+
+
+SCOPED_QUERIES = ["discrimination", "habitants", "discrimination OU laïcité", '"politique de la ville"', "renouvel*"]
+
+
+@pytest.mark.parametrize(("scope", "base"), [("public", Record.objects.public), ("alive", Record.objects.alive)])
+@pytest.mark.parametrize("sort", ["pertinence", "recent", "date", "titre"])
+def test_a_scoped_search_gives_what_the_records_table_gives(corpus, scope, base, sort):
+    """`scope` lets the index's flag filter the candidates (and, without filters or facets, skips the records
+    table): the results, their order and the total are those of the search that checks every candidate."""
+    for query in SCOPED_QUERIES:
+        for cap in (2, 5000):
+            for facets in (False, True):
+                scoped = search_records(base(), query, scope=scope, sort=sort, cap=cap, with_facets=facets)
+                checked = search_records(base(), query, sort=sort, cap=10**6, with_facets=facets)
+                expected = [r.pk for r in checked.records]
+                if cap == 2:  # the two most recent matches of the scope, ranked among themselves
+                    kept = sorted(expected, reverse=True)[:2]
+                    expected = [pk for pk in expected if pk in kept]
+                assert [r.pk for r in scoped.records] == expected, (query, cap, facets)
+                assert scoped.total == len(expected)
+
+
+def test_the_public_flag_follows_the_records_visibility(corpus):
+    backend = get_backend()
+    tree = compile_query("discrimination")
+    public = {pk for pk, _ in backend.candidates(tree, 100, public_only=True)}
+    everyone = {pk for pk, _ in backend.candidates(tree, 100)}
+    assert corpus["staff"].pk in everyone - public
+    assert corpus["kit"].pk in public
+    kit = corpus["kit"]
+    kit.visibility = Record.Visibility.STAFF
+    kit.save()
+    index_records([kit.pk])
+    assert kit.pk not in {pk for pk, _ in backend.candidates(tree, 100, public_only=True)}
+    assert kit.pk not in ids("discrimination", scope="public")
+    assert kit.pk in ids("discrimination", base=Record.objects.alive(), scope="alive")
+    reindex_all()  # the full rebuild writes the same flags
+    assert {pk for pk, _ in backend.candidates(tree, 100, public_only=True)} == public - {kit.pk}
+
+
+def test_a_lagging_index_never_shows_a_staff_only_record_to_the_public(corpus):
+    """The index is written after the records' transaction (imports index in a task): until then, its flag may
+    say public for a record made staff-only, or hold a deleted record. The page is read through `base`."""
+    kit = corpus["kit"]
+    Record.objects.filter(pk=kit.pk).update(visibility=Record.Visibility.STAFF)  # the index not told
+    Record.objects.filter(pk=corpus["discriminations"].pk).update(deleted_at=timezone.now())
+    for scope in ("public", None):
+        found = ids("discrimination", scope=scope, with_facets=False)
+        assert kit.pk not in found and corpus["discriminations"].pk not in found
+
+
+def test_an_unknown_scope_is_refused(corpus):
+    with pytest.raises(ValueError, match="scope"):
+        search_records(Record.objects.public(), "discrimination", scope="tout")

@@ -171,3 +171,18 @@ def test_command_is_dry_by_default(collection):
     call_command("weeding_candidates", "--wet-run", stdout=out)
     assert WeedingDecision.objects.filter(decision="propose").count() == proposed.count()
     assert not Copy.objects.filter(status=Copy.Status.WITHDRAWN).exists()
+
+
+def test_a_weeded_record_leaves_the_search_index(collection, staff_user, django_capture_on_commit_callbacks):
+    from crpv.catalogue.search import index_records
+    from crpv.catalogue.search.backends import get_backend
+    from crpv.catalogue.search.query import compile_query
+    from crpv.catalogue.weeding.operations import decide
+
+    digital = collection["digital"]
+    index_records([digital.pk])
+    tree = compile_query("vieille vidéo")
+    assert [pk for pk, _ in get_backend().candidates(tree, 10)] == [digital.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(targets=[(None, digital)], decision="eliminer", reason="Périmé", acting_user=staff_user)
+    assert get_backend().candidates(tree, 10) == []

@@ -6,11 +6,15 @@ matches the same records on SQLite and PostgreSQL; only the ranking function
 differs (FTS5 bm25, PostgreSQL `ts_rank_cd`), with the title weighing more.
 See docs/adr/0004-catalogue-full-text-search.md.
 
-- SQLite: an FTS5 table `catalogue_search(title, body)` whose rowid is the
-  record id (migration 0002).
-- PostgreSQL: a table `catalogue_search(record_id, tsv)` whose `tsv` is the
-  'simple' tsvector of those texts (weights A and B), built in Python as text
+- SQLite: an FTS5 table `catalogue_search(title, body, public UNINDEXED)`
+  whose rowid is the record id (migrations 0003 and 0013).
+- PostgreSQL: a table `catalogue_search(record_id, tsv, public)` whose `tsv` is
+  the 'simple' tsvector of those texts (weights A and B), built in Python as text
   (`tsvector_text`, migration 0010; it was a generated column) with a GIN index.
+
+Only alive records are indexed; `public` is whether the record is public
+(migration 0013), so a public search filters its candidates in the FTS query
+itself, without reading the records table (docs/adr/0004).
 
 `candidates()` is the FTS-only query: it reads at most `cap` matches, the
 most recently catalogued first, with their score, so a very common word never
@@ -65,6 +69,10 @@ class BaseBackend:
     def compile(self, node):
         raise NotImplementedError
 
+    def candidates(self, node, cap, public_only=False):
+        """[(record id, score)]: the `cap` most recent matches of `node` (public ones if asked), best score lowest."""
+        raise NotImplementedError
+
     def in_ids(self, field, ids):
         """A condition for `.filter()`: `field` is one of `ids` (sent as one parameter)."""
         return InIds(field, ids)
@@ -82,7 +90,7 @@ class SqliteBackend(BaseBackend):
     vendor = "sqlite"
     CREATE = (
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-        "title, body, tokenize = 'unicode61 remove_diacritics 0')"
+        "title, body, public UNINDEXED, tokenize = 'unicode61 remove_diacritics 0')"
     )
 
     def compile(self, node):
@@ -105,10 +113,11 @@ class SqliteBackend(BaseBackend):
             return expression
         raise ValueError(node)
 
-    def candidates(self, node, cap):
+    def candidates(self, node, cap, public_only=False):
+        # `public` is UNINDEXED: tested on each match, read from the FTS5 content row.
         sql = (
             f"SELECT rowid, bm25({TABLE}, 4.0, 1.0) FROM {TABLE} "  # noqa: S608
-            f"WHERE {TABLE} MATCH %s ORDER BY rowid DESC LIMIT %s"
+            f"WHERE {TABLE} MATCH %s {'AND public = 1 ' if public_only else ''}ORDER BY rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.compile(node), cap])
@@ -148,7 +157,11 @@ class SqliteBackend(BaseBackend):
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('automerge', 0)")  # noqa: S608
 
     def load(self, cursor, rows):
-        cursor.executemany(f"INSERT INTO {TABLE} (rowid, title, body) VALUES (%s, %s, %s)", rows)  # noqa: S608
+        """Write (id, title, body, public) rows."""
+        cursor.executemany(
+            f"INSERT INTO {TABLE} (rowid, title, body, public) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            ((pk, title, body, int(public)) for pk, title, body, public in rows),
+        )
 
     def finish_rebuild(self, cursor):
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}) VALUES ('optimize')")  # noqa: S608
@@ -221,9 +234,10 @@ class PostgresqlBackend(BaseBackend):
         # The `n` most recent rows below `before`, walked on the primary key; the LIMIT subquery is a fence:
         # the condition is tested on those rows only, whatever the planner thinks of the query. Each row is
         # scored in the CTE, which so keeps (id, score) only, not the tsvectors (up to 100 000 rows).
+        # {public}: `AND s.public` for a public search, else nothing.
         "WITH w AS MATERIALIZED (SELECT s.record_id, "  # noqa: S608
-        "CASE WHEN s.tsv @@ q THEN -ts_rank_cd(s.tsv, q, 1)::float8 END AS score FROM "
-        "(SELECT record_id, tsv FROM " + TABLE + " WHERE record_id < %s ORDER BY record_id DESC LIMIT %s) s, "
+        "CASE WHEN s.tsv @@ q{public} THEN -ts_rank_cd(s.tsv, q, 1)::float8 END AS score FROM "
+        "(SELECT record_id, tsv, public FROM " + TABLE + " WHERE record_id < %s ORDER BY record_id DESC LIMIT %s) s, "
         "to_tsquery('simple', %s) q) "
         "SELECT record_id, score FROM w WHERE score IS NOT NULL "
         "UNION ALL SELECT min(record_id), -count(*)::float8 FROM w"
@@ -234,10 +248,10 @@ class PostgresqlBackend(BaseBackend):
         # GIN bitmap with a primary key bitmap of every row below `before` (what the generic plan of the
         # prepared statement did: +10 ms on 200 000 rows, +100 ms on 1 000 000).
         "SELECT record_id, -ts_rank_cd(tsv, q, 1) FROM " + TABLE + ", to_tsquery('simple', %s) q "  # noqa: S608
-        "WHERE tsv @@ q AND record_id + 0 < %s ORDER BY record_id + 0 DESC LIMIT %s"
+        "WHERE tsv @@ q{public} AND record_id + 0 < %s ORDER BY record_id + 0 DESC LIMIT %s"
     )
 
-    def candidates(self, node, cap):
+    def candidates(self, node, cap, public_only=False):
         """The `cap` most recent matches with their score, by the cheaper of two plans.
 
         A common query (many matches among the most recent rows) walks the primary key from the most recent
@@ -250,12 +264,14 @@ class PostgresqlBackend(BaseBackend):
         expression = self.compile(node)
         found = []
         before = 2**62
+        walk = self._WALK.format(public=" AND s.public" if public_only else "")
+        bitmap = self._BITMAP.format(public=" AND public" if public_only else "")
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT reltuples FROM pg_class WHERE oid = '{TABLE}'::regclass")  # noqa: S608
             total = max(cursor.fetchone()[0], 0)
             walked, batch = 0, min(self.PROBE, cap)
             while True:
-                cursor.execute(self._WALK, [before, batch, expression])
+                cursor.execute(walk, [before, batch, expression])
                 rows = cursor.fetchall()
                 lowest, read = rows.pop()  # the last row: the walked rows' lowest id and their number (negated)
                 rows.sort(reverse=True)  # the most recent first, for the cut at `cap`
@@ -270,7 +286,7 @@ class PostgresqlBackend(BaseBackend):
                 if density <= 0 or need / density * self.WALK_COST > density * max(total - walked, 0):
                     break
                 batch = min(max(int(need / density * 1.2), self.PROBE), 100_000)
-            cursor.execute(self._BITMAP, [expression, before, need])
+            cursor.execute(bitmap, [expression, before, need])
             found.extend(cursor.fetchall())
         return found
 
@@ -309,19 +325,19 @@ class PostgresqlBackend(BaseBackend):
         cursor.execute("DROP INDEX IF EXISTS catalogue_search_tsv")
 
     def load(self, cursor, rows):
-        """Write (id, title, body) rows: COPY of their tsvectors built in Python (`tsvector_text`)."""
+        """Write (id, title, body, public) rows: COPY of their tsvectors built in Python (`tsvector_text`)."""
         raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
         by_server = []
-        with raw.copy(f"COPY {TABLE} (record_id, tsv) FROM STDIN") as copy:
-            for pk, title, body in rows:
+        with raw.copy(f"COPY {TABLE} (record_id, tsv, public) FROM STDIN") as copy:
+            for pk, title, body, public in rows:
                 text = tsvector_text(title, body)
                 if text is None:
-                    by_server.append((pk, title, body))
+                    by_server.append((pk, title, body, bool(public)))
                 else:
-                    copy.write_row((pk, text))
+                    copy.write_row((pk, text, "t" if public else "f"))
         if by_server:
             cursor.executemany(
-                f"INSERT INTO {TABLE} (record_id, tsv) VALUES (%s, {TSVECTOR_SQL})",  # noqa: S608
+                f"INSERT INTO {TABLE} (record_id, tsv, public) VALUES (%s, {TSVECTOR_SQL}, %s)",  # noqa: S608
                 by_server,
             )
 

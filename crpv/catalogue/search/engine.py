@@ -5,6 +5,13 @@ With words to look for, the engine's FTS-only query gives at most
 (visibility, facets) then run on the records table restricted to those ids,
 and the page is sorted in Python from the scores. Without words, the same
 filters run on the whole catalogue and the database sorts.
+
+The index holds the alive records and whether each is public. So when the
+caller says its base is one of those two sets (`scope`), the FTS query keeps
+only the records of that set; with no filter, no facet and an order by
+relevance or recency, the candidates are then the results, and the records
+table is read only for the page shown (through `base`, so a record whose index
+entry lags behind a change is never shown).
 """
 
 import json
@@ -64,6 +71,18 @@ class Filters:
     authors: list = field(default_factory=list)  # agent ids
     available: bool = False
     subject: object = None  # a Concept
+
+    def is_empty(self):
+        """No filter set."""
+        return not (
+            self.types
+            or self.themes
+            or self.years
+            or self.territories
+            or self.authors
+            or self.available
+            or self.subject is not None
+        )
 
     def apply(self, queryset):
         if self.types:
@@ -159,8 +178,15 @@ def search_records(
     per_page=PER_PAGE,
     with_facets=True,
     cap=CANDIDATE_CAP,
+    scope=None,
 ):
-    """Search `base` (a Record queryset: `public()` or `alive()`); see the module docstring."""
+    """Search `base`, a Record queryset; see the module docstring.
+
+    `scope`: "public" when `base` is `Record.objects.public()`, "alive" when it is `Record.objects.alive()`,
+    None for any other queryset (the candidates are then always checked against `base` in the database).
+    """
+    if scope not in (None, "public", "alive"):
+        raise ValueError(f"scope: {scope!r}")
     filters = filters or Filters()
     query = (query or "").strip()
     sort = sort if sort in SORTS else "pertinence"
@@ -174,12 +200,15 @@ def search_records(
         ids = []
         rows = []
     elif tree is not None:
-        candidates = backend.candidates(tree, cap)
+        candidates = backend.candidates(tree, cap, public_only=scope == "public")
         capped = len(candidates) >= cap
         scores = dict(candidates)
         matching = queryset.filter(backend.in_ids("pk", scores))
-        # The facets and the date and title orders need the rows' other columns; relevance needs only the ids.
-        rows = candidate_rows(matching, full=with_facets or sort in ("date", "titre"))
+        if scope and filters.is_empty() and not with_facets and sort in ("pertinence", "recent"):
+            rows = [(pk,) for pk in scores]  # the candidates are the results: nothing to read or filter
+        else:
+            # The facets and the date and title orders need the rows' other columns; relevance needs only the ids.
+            rows = candidate_rows(matching, full=with_facets or sort in ("date", "titre"))
         ids = _order_rows(list(rows), scores, sort)
     else:
         rows = None
@@ -192,7 +221,7 @@ def search_records(
     page_ids = list(page_obj.object_list)
     # to_attr: no per-record queryset for the prefetch (the page's largest Python cost otherwise).
     by_id = (
-        Record.objects.filter(pk__in=page_ids)
+        base.filter(pk__in=page_ids)
         .prefetch_related(
             Prefetch("authorships", queryset=Authorship.objects.select_related("agent"), to_attr="page_authorships")
         )

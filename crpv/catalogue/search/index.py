@@ -31,6 +31,7 @@ _RECORD_COLUMNS = (
     "abstract",
     "contents",
     "notes",
+    "visibility",
 )
 
 
@@ -65,7 +66,7 @@ def _concept_texts():
 
 
 def _documents(where, params, concepts):
-    """Yield (id, title text, body text) for the alive records matching `where` (raw SQL on catalogue_record)."""
+    """Yield (id, title text, body text, public) for the alive records matching `where` (SQL on catalogue_record)."""
     yield from _stemmed(*_read(where, params, concepts))
 
 
@@ -102,7 +103,8 @@ def _read(where, params, concepts):
 
 
 def _stemmed(rows, authors, subjects):
-    """Yield (id, title text, body text) from `_read()`'s result: no query, so it can feed a COPY as it goes."""
+    """Yield (id, title text, body text, public) from `_read()`'s result: no query, it can feed a COPY as it goes."""
+    public_value = Record.Visibility.PUBLIC
     for (
         pk,
         title,
@@ -117,6 +119,7 @@ def _stemmed(rows, authors, subjects):
         abstract,
         contents,
         notes,
+        visibility,
     ) in rows:
         title_text = index_text(f"{title} {subtitle} {part}")
         body = " ".join(
@@ -134,7 +137,7 @@ def _stemmed(rows, authors, subjects):
                 notes,
             ]
         )
-        yield pk, title_text, index_text(body)
+        yield pk, title_text, index_text(body), visibility == public_value
 
 
 def index_records(ids):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from crpv.core.models import AuditEntry
 
 from ..models import Copy, Record, WeedingDecision
+from ..tasks import index_after_commit
 
 
 class WeedingError(ValueError):
@@ -39,6 +40,7 @@ def decide(*, targets, decision, reason, acting_user, partner="", criteria=None,
     criteria = criteria or {}
     now = timezone.now()
     written = []
+    tombstoned = []
     for copy, record in targets:
         key = f"copy:{copy.pk}" if copy else f"record:{record.pk}"
         entry = WeedingDecision.objects.create(
@@ -57,10 +59,12 @@ def decide(*, targets, decision, reason, acting_user, partner="", criteria=None,
                 Copy.objects.filter(pk=copy.pk).update(status=Copy.Status.WITHDRAWN)
             else:
                 Record.objects.filter(pk=record.pk, deleted_at__isnull=True).update(deleted_at=now)
+                tombstoned.append(record.pk)
             Record.objects.filter(pk=record.pk).update(updated_at=now)
         AuditEntry.record(
             acting_user, f"catalogue.weeding.{decision}", copy or record, reason=entry.reason, partner=entry.partner
         )
+    index_after_commit(record_ids=tombstoned)  # out of the search index
     return written
 
 
