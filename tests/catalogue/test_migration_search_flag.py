@@ -1,4 +1,4 @@
-"""Migration 0013 gives the existing index its `public` flags, and its reverse gives the index back without them."""
+"""Migration 0013 gives an existing PostgreSQL index its `public` flags (SQLite: nothing to do, the same results)."""
 
 import pytest
 from django.db import connection

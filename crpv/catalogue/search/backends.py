@@ -6,15 +6,19 @@ matches the same records on SQLite and PostgreSQL; only the ranking function
 differs (FTS5 bm25, PostgreSQL `ts_rank_cd`), with the title weighing more.
 See docs/adr/0004-catalogue-full-text-search.md.
 
-- SQLite: an FTS5 table `catalogue_search(title, body, public UNINDEXED)`
-  whose rowid is the record id (migrations 0003 and 0013).
+- SQLite: an FTS5 table `catalogue_search(title, body)` whose rowid is the
+  record id (migration 0003).
 - PostgreSQL: a table `catalogue_search(record_id, tsv, public)` whose `tsv` is
   the 'simple' tsvector of those texts (weights A and B), built in Python as text
-  (`tsvector_text`, migration 0010; it was a generated column) with a GIN index.
+  (`tsvector_text`, migration 0010; it was a generated column) with a GIN index,
+  and `public` whether the record is public (migration 0013).
 
-Only alive records are indexed; `public` is whether the record is public
-(migration 0013), so a public search filters its candidates in the FTS query
-itself, without reading the records table (docs/adr/0004).
+Only alive records are indexed, and a public search keeps only the public ones
+in the FTS query itself, without reading each candidate's record: PostgreSQL
+tests `public` on the row it reads anyway for the rank; SQLite leaves out the
+few staff-only ids, read from the records' index `catalogue_record_public`
+(an FTS5 column would be read from the FTS5 content table, row by row: 2–3×
+slower). See docs/adr/0004.
 
 `candidates()` is the FTS-only query: it reads at most `cap` matches, the
 most recently catalogued first, with their score, so a very common word never
@@ -30,6 +34,7 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Q
 from django.db.models.expressions import RawSQL
 
+from ..models import Record
 from .query import And, Not, Or, Phrase, Term
 
 TABLE = "catalogue_search"
@@ -90,7 +95,13 @@ class SqliteBackend(BaseBackend):
     vendor = "sqlite"
     CREATE = (
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-        "title, body, public UNINDEXED, tokenize = 'unicode61 remove_diacritics 0')"
+        "title, body, tokenize = 'unicode61 remove_diacritics 0')"
+    )
+    # The staff-only alive records, from the covering index (visibility, deleted_at, id): a few per cent of the
+    # catalogue, made once into a set that each match is looked up in.
+    _HIDDEN = (
+        f" AND rowid NOT IN (SELECT id FROM {Record._meta.db_table} "  # noqa: S608
+        f"WHERE visibility = '{Record.Visibility.STAFF}' AND deleted_at IS NULL)"
     )
 
     def compile(self, node):
@@ -114,10 +125,9 @@ class SqliteBackend(BaseBackend):
         raise ValueError(node)
 
     def candidates(self, node, cap, public_only=False):
-        # `public` is UNINDEXED: tested on each match, read from the FTS5 content row.
         sql = (
             f"SELECT rowid, bm25({TABLE}, 4.0, 1.0) FROM {TABLE} "  # noqa: S608
-            f"WHERE {TABLE} MATCH %s {'AND public = 1 ' if public_only else ''}ORDER BY rowid DESC LIMIT %s"
+            f"WHERE {TABLE} MATCH %s{self._HIDDEN if public_only else ''} ORDER BY rowid DESC LIMIT %s"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, [self.compile(node), cap])
@@ -157,10 +167,10 @@ class SqliteBackend(BaseBackend):
         cursor.execute(f"INSERT INTO {TABLE}({TABLE}, rank) VALUES ('automerge', 0)")  # noqa: S608
 
     def load(self, cursor, rows):
-        """Write (id, title, body, public) rows."""
+        """Write (id, title, body, public) rows (`public` is read from the records, see `_HIDDEN`)."""
         cursor.executemany(
-            f"INSERT INTO {TABLE} (rowid, title, body, public) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            ((pk, title, body, int(public)) for pk, title, body, public in rows),
+            f"INSERT INTO {TABLE} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
+            ((pk, title, body) for pk, title, body, _ in rows),
         )
 
     def finish_rebuild(self, cursor):
