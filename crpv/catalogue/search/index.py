@@ -151,10 +151,12 @@ def index_records(ids):
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             placeholders = ", ".join(["%s"] * len(chunk))
-            documents = list(_documents(f"id IN ({placeholders})", chunk, concepts))
+            read = _read(f"id IN ({placeholders})", chunk, concepts)
             backend.delete(cursor, chunk)
-            if documents:
-                backend.load(cursor, documents)
+            if read[0]:
+                documents = _stemmed(*read)
+                # PostgreSQL: the COPY is fed as the records are stemmed (the server works meanwhile).
+                backend.load(cursor, documents if backend.vendor == "postgresql" else list(documents))
 
 
 def remove_records(ids):
