@@ -64,6 +64,23 @@ After migration 0012 (covering index `catalogue_record_public (visibility, delet
   keeps the primary key and a heap fetch per candidate; no index-only scan without VACUUM, and autovacuum is off
   on this server); this run was a slow one (raw queries 16–32 ms against 12–45 before) and still misses by
   ~7–31 ms.
+
+After migration 0013 (the candidates filter themselves: `scope="public"`, as the public search page and the RSS
+feeds call it, docs/adr/0004), 200 000 records, 2026-11-26 afternoon, ours / raw (target):
+
+                     PostgreSQL            SQLite
+  load average       0.8 → 1.1             1.0 → 1.0
+  (a) reindex        9.0 s                 7.1 s
+  (b) laïcité        37 / 28 (57) ✓        16 / 14 (36) ✓
+      gendarmerie    27 / 11 (31) ✓        15 / 6 (24) ✓
+      sécheresse     22 / 12 (33) ✓        12 / 5 (22) ✓
+      musées         23 / 11 (32) ✓        12 / 5 (23) ✓
+      santé prév.    23 / 12 (33) ✓        20 / 11 (31) ✓
+      "éco. soc."    21 / 11 (32) ✓        10 / 6 (24) ✓
+      inondation*    28 / 12 (33) ✓        13 / 6 (23) ✓
+  (c) facets         5–37 ✓                4–39 ✓
+  (d) politique      24 / 273              19 / 279
+      pol. publ.     33 / 445              24 / 427
 """
 
 import argparse
@@ -194,7 +211,7 @@ def bench_search(count):
 
     def ours(query, facets=False):
         def run():
-            results = search_records(public, query, with_facets=facets)
+            results = search_records(public, query, with_facets=facets, scope="public")  # as the public page
             for record in results.records:
                 _ = (record.title_html, record.excerpt, record.page_authorships)
 
