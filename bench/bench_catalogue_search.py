@@ -81,6 +81,21 @@ feeds call it, docs/adr/0004), 200 000 records, 2026-11-26 afternoon, ours / raw
   (c) facets         5–37 ✓                4–39 ✓
   (d) politique      24 / 273              19 / 279
       pol. publ.     33 / 445              24 / 427
+
+The same code at 1 000 000 records (`--big`, 12:53–13:02, load average 0.4 → 1.1), ours / raw (target):
+
+                     PostgreSQL            SQLite
+  (a) reindex        43.6 s ✓              36.0 s ✓
+  (b) laïcité        83 / 209 (328) ✓      18 / 97 (160) ✓
+      gendarmerie    127 / 122 (198) ✓     18 / 31 (62) ✓
+      sécheresse     120 / 91 (151) ✓      18 / 27 (55) ✓
+      musées         123 / 96 (158) ✓      17 / 29 (58) ✓
+      santé prév.    155 / 134 (216) ✓     40 / 57 (100) ✓
+      "éco. soc."    174 / 171 (272) ✓     34 / 31 (61) ✓
+      inondation*    129 / 118 (192) ✓     21 / 32 (62) ✓
+  (c) facets         16–51 ✓               16–43 ✓
+  (d) politique      29 / 1346 ✓           39 / 1689 ✓
+      pol. publ.     41 / 2207 ✓           62 / 1715 ✓
 """
 
 import argparse
