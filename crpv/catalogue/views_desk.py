@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crpv.contacts.forms import ErrorsDescribedMixin
 
 from . import desk
-from .models import ConsultationRequest, Copy, Loan
+from .models import ConsultationRequest, Copy, Loan, Record
 from .views_public import visible_records
 
 PAGE_SIZE = 50
@@ -166,8 +166,69 @@ class LendForm(ErrorsDescribedMixin, forms.Form):
         return due_on
 
 
-class LoanFilterForm(forms.Form):
-    overdue = forms.BooleanField(label="en retard seulement", required=False)
+class LoanFilterForm(ErrorsDescribedMixin, forms.Form):
+    """The loans page's filters, read from the query string (a GET form, no JavaScript needed)."""
+
+    CURRENT, OVERDUE, RETURNED, ALL = "", "retard", "rendus", "tous"
+
+    status = forms.ChoiceField(
+        label="statut",
+        required=False,
+        choices=[(CURRENT, "en cours"), (OVERDUE, "en retard"), (RETURNED, "rendus"), (ALL, "tous")],
+    )
+    CAPTIONS = {CURRENT: "Prêts en cours", OVERDUE: "Prêts en retard", RETURNED: "Prêts rendus", ALL: "Tous les prêts"}
+    q = forms.CharField(
+        label="emprunteur, titre, cote ou code-barres",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    du = forms.DateField(
+        label="prêtés à partir du",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 31/03/2025."},
+    )
+    au = forms.DateField(
+        label="prêtés jusqu'au",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Saisissez une date valide, par exemple 31/03/2025."},
+    )
+    notice = forms.ModelChoiceField(
+        queryset=Record.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Cette notice n'existe pas : tous les prêts sont affichés."},
+    )
+
+    def __init__(self, data=None, *args, **kwargs):
+        if data is not None:
+            data = data.copy()
+            # Links from before the status choice said `?overdue=on`.
+            if "status" not in data and data.get("overdue"):
+                data["status"] = self.OVERDUE
+            # A record's history shows all its loans unless a status is asked for.
+            if "status" not in data and data.get("notice"):
+                data["status"] = self.ALL
+        super().__init__(data, *args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("du"), data.get("au")
+        if start and end and start > end:
+            self.add_error(
+                "au", "Cette date précède la date « prêtés à partir du » : choisissez le même jour ou plus tard."
+            )
+        return data
+
+    @property
+    def valid_data(self):
+        """The valid filters: an invalid one is left out, its message shown beside its field."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
 
 
 # --- Public ---------------------------------------------------------------------------------
@@ -327,15 +388,29 @@ def consultation_change(request, pk):
 @_staff(VIEW_LOANS)
 @require_GET
 def loans(request):
+    """Current loans by default; also overdue or returned ones, all of them, one record's history."""
     today = timezone.localdate()
     filters = LoanFilterForm(request.GET or None)
-    overdue_only = filters.is_valid() and filters.cleaned_data["overdue"]
-    found = Loan.objects.overdue(today) if overdue_only else Loan.objects.current()
-    found = found.select_related("copy__record", "person").order_by("due_on", "pk")
+    data = filters.valid_data
+    status = data.get("status") or LoanFilterForm.CURRENT
+    found = {
+        LoanFilterForm.CURRENT: Loan.objects.current(),
+        LoanFilterForm.OVERDUE: Loan.objects.overdue(today),
+        LoanFilterForm.RETURNED: Loan.objects.returned(),
+        LoanFilterForm.ALL: Loan.objects.all(),
+    }[status]
+    if data.get("notice"):
+        found = found.of_record(data["notice"])
+    found = found.search(data.get("q")).lent_between(data.get("du"), data.get("au"))
+    by_due_date = status in (LoanFilterForm.CURRENT, LoanFilterForm.OVERDUE)
+    found = found.select_related("copy__record", "person").order_by(
+        *(("due_on", "pk") if by_due_date else ("-lent_on", "-pk"))
+    )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(loan, loan.due_on < today) for loan in page]
+    rows = [(loan, loan.is_overdue(today)) for loan in page]
     query = request.GET.copy()
     query.pop("page", None)
+    can_return = request.user.has_perm(RETURN)
     return render(
         request,
         "catalogue/desk/loans.html",
@@ -344,10 +419,14 @@ def loans(request):
             "page": page,
             "rows": rows,
             "query": query.urlencode(),
-            "overdue_only": overdue_only,
+            "caption": LoanFilterForm.CAPTIONS[status],
+            "history_of": data.get("notice"),
+            "by_due_date": by_due_date,
+            "show_returned": not by_due_date,
+            "column_count": 6 + (not by_due_date) + can_return,
             "overdue_count": Loan.objects.overdue(today).count(),
             "can_lend": request.user.has_perm(LEND),
-            "can_return": request.user.has_perm(RETURN),
+            "can_return": can_return,
         },
     )
 

@@ -9,8 +9,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from crpv.core.models import TimeStampedModel
+from crpv.core.text import fold
 
-from .records import Copy, ImportBatch, Record
+from .records import Copy, ImportBatch, Record, title_key
 
 
 class ConsultationRequestQuerySet(models.QuerySet):
@@ -71,6 +72,50 @@ class LoanQuerySet(models.QuerySet):
 
     def overdue(self, today=None):
         return self.current().filter(due_on__lt=today or timezone.localdate())
+
+    def returned(self):
+        return self.filter(returned_on__isnull=False)
+
+    def of_record(self, record):
+        return self.filter(copy__record=record)
+
+    def lent_between(self, start=None, end=None):
+        """Loans made from `start` to `end`, both included; a missing bound leaves that side open."""
+        found = self
+        if start:
+            found = found.filter(lent_on__gte=start)
+        if end:
+            found = found.filter(lent_on__lte=end)
+        return found
+
+    def search(self, text):
+        """Loans whose borrower (name, e-mail, person of the base Acteurs) or document (title, call number,
+        barcode) matches `text`.
+
+        The person's name and the record's title are compared through their stored folded keys, so accents and
+        case do not matter and each word may match either; the loan's own borrower name and e-mail, the call
+        number and the barcode are plain case-insensitive substrings of the whole text.
+        """
+        text = (text or "").strip()
+        words = fold(text).split()
+        if not words:
+            return self
+        each_word = Q()
+        for word in words:
+            each_word &= Q(person__folded_name__contains=word) | Q(copy__record__title_key__contains=word)
+        matches = (
+            each_word
+            | Q(borrower_name__icontains=text)
+            | Q(borrower_email__icontains=text)
+            | Q(person__email__icontains=text)
+            | Q(copy__call_number__icontains=text)
+            | Q(copy__barcode__icontains=text)
+        )
+        # The title key drops a leading article ("Le guide…" → "guide…"): compare the phrase the same way.
+        phrase = title_key(text)
+        if phrase:
+            matches |= Q(copy__record__title_key__contains=phrase)
+        return self.filter(matches)
 
     def due_for_reminder(self, *, today, every_days):
         """Overdue loans whose borrower has not been reminded in the last `every_days` days."""
