@@ -86,3 +86,49 @@ def test_appointment_cancellation_pages_have_no_axe_violations(page, live_server
     page.goto(f"{live_server.url}/ressources/consultation/annuler/abimé/")
     assert page.get_by_role("heading", level=1).inner_text() == "Lien non valable"
     assert axe(page) == []
+
+
+def test_loans_history_and_its_error_state_have_no_axe_violations(page, live_server, axe, django_user_model):
+    """The Espace doc's loans page: a record's history, then a date range given backwards (error beside the field)."""
+    import datetime
+
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from crpv.catalogue.models import Copy, Loan
+
+    user = django_user_model.objects.create_user(username="doc", password="un-mot-de-passe-long", is_staff=True)
+    user.groups.set([Group.objects.get(name="documentaliste")])
+    today = timezone.localdate()
+    record = Record.objects.create(title="Le guide de la participation des habitants", publication_year=2022)
+    first = Copy.objects.create(record=record, call_number="PV 12", barcode="IREV0001")
+    second = Copy.objects.create(record=record, call_number="PV 12 bis", barcode="IREV0002")
+    Loan.objects.create(
+        copy=first,
+        borrower_name="Bruno Petit",
+        borrower_email="bruno@asso.example",
+        lent_on=today - datetime.timedelta(days=5),
+        due_on=today + datetime.timedelta(days=16),
+    )
+    returned = Loan.objects.create(
+        copy=second,
+        borrower_name="Awa Diallo",
+        borrower_email="awa@ville.example",
+        lent_on=today - datetime.timedelta(days=90),
+        due_on=today - datetime.timedelta(days=60),
+        returned_on=today - datetime.timedelta(days=50),
+    )
+    page.goto(f"{live_server.url}/connexion/")
+    page.get_by_label("Identifiant").fill("doc")
+    page.get_by_label("Mot de passe").fill("un-mot-de-passe-long")
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_url(f"{live_server.url}/gestion/")
+    page.goto(f"{live_server.url}/gestion/espace-doc/prets/?notice={record.pk}")
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert page.locator("tbody tr").count() == 2  # the guide's current and returned loans
+    assert returned.borrower_name in page.locator("tbody").inner_text()
+    assert axe(page) == []
+    page.goto(f"{live_server.url}/gestion/espace-doc/prets/?status=tous&du=2026-06-01&au=2026-01-01")
+    field = page.get_by_label("prêtés jusqu'au")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert axe(page) == []
