@@ -42,6 +42,11 @@ def to_parsed(record):
         notes=record.notes,
         subjects=[c.pref_label for c in record.subjects.all()],
         keywords=list(record.keywords),
+        places=places(
+            [(t.name, t.pk) for t in record.departements.all()],
+            [(t.name, t.pk) for t in record.epcis.all()],
+            [(t.name, t.pk) for t in record.communes.all()],
+        ),
         links=[ParsedLink(url=link.url, label=link.label) for link in record.links.all()],
         copies=[
             ParsedCopy(
@@ -55,6 +60,15 @@ def to_parsed(record):
             for c in record.copies.all()
         ],
     )
+
+
+def places(departements, epcis, communes):
+    """The names of a record's territories, from (name, pk) pairs: départements, then EPCI, then communes.
+
+    Sorted here rather than by the database, so that the OAI-PMH provider, which
+    reads the same pairs a page at a time, gives the same order on both engines.
+    """
+    return [name for kind in (departements, epcis, communes) for name, _pk in sorted(kind)]
 
 
 def export_records(records, fmt):

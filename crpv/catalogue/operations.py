@@ -18,6 +18,7 @@ from django.utils import timezone
 from crpv.core.imports.bulk import insert_rows
 from crpv.core.models import AuditEntry
 from crpv.core.text import fold
+from crpv.territories.models import Commune, Departement, Epci
 
 from .formats.base import RECORD_TYPES
 from .models import (
@@ -364,6 +365,8 @@ def _write(parsed_records, *, batch, origin, source_name, report):
     fold_cache, json_of = {}, {}
     rows = []
     subject_ids_of = []
+    places_of = []
+    gazetteer = _Gazetteer() if any(p.places for p in parsed_records) else None
     for p in parsed_records:
         keywords = list(p.keywords)
         subject_ids = []
@@ -377,7 +380,28 @@ def _write(parsed_records, *, batch, origin, source_name, report):
                 report.warnings.append((p.position, f"descripteur « {label} » absent du thésaurus : gardé en mot-clé"))
             elif pk not in subject_ids:
                 subject_ids.append(pk)
+        territories = []
+        for label in p.places:
+            territory, ambiguity = gazetteer.match(label)
+            if territory is not None:
+                if territory not in territories:
+                    territories.append(territory)
+                continue
+            # Not a territory: a subject if the thesaurus has it, else a keyword, as for subjects.
+            key = fold_cache.get(label)
+            if key is None:
+                key = fold_cache[label] = fold(label)
+            pk = concepts.get(key)
+            if pk is not None:
+                if pk not in subject_ids:
+                    subject_ids.append(pk)
+                continue
+            if label not in keywords:
+                keywords.append(label)
+            reason = f"non relié ({ambiguity})" if ambiguity else "absent des territoires et du thésaurus"
+            report.warnings.append((p.position, f"lieu « {label} » {reason} : gardé en mot-clé"))
         subject_ids_of.append(subject_ids)
+        places_of.append(territories)
         title = p.title
         nonsort = min(p.title_nonsort, len(title))
         rows.append(
@@ -416,13 +440,18 @@ def _write(parsed_records, *, batch, origin, source_name, report):
     record_ids = insert_rows(Record, records.names, rows, with_ids=True)
 
     authorships, subjects, copies, links = [], [], [], []
+    territory_rows = {kind: [] for kind in _Gazetteer.KINDS}
     acquired = Copy._meta.get_field("acquired_on")
     link_kind = Link.Kind.ONLINE
-    for p, record_id, subject_ids in zip(parsed_records, record_ids, subject_ids_of, strict=True):
+    for p, record_id, subject_ids, territories in zip(
+        parsed_records, record_ids, subject_ids_of, places_of, strict=True
+    ):
         for i, (a, key) in enumerate(zip(p.authors, p._agent_keys, strict=True)):
             authorships.append((record_id, agents[key], a.role, i))
         for pk in subject_ids:
             subjects.append((record_id, pk))
+        for kind, pk in territories:
+            territory_rows[kind].append((record_id, pk))
         for c in p.copies:
             status = _STATUS_CACHE.get(c.status)
             if status is None:
@@ -443,17 +472,96 @@ def _write(parsed_records, *, batch, origin, source_name, report):
             links.append((record_id, link.url[:1000], link.label[:255], link_kind))
     insert_rows(Authorship, ("record", "agent", "role", "position"), authorships)
     insert_rows(Record.subjects.through, ("record", "concept"), subjects)
+    for kind, (through, column) in _Gazetteer.THROUGH.items():
+        insert_rows(through, ("record", column), territory_rows[kind])
     _create_copies(copies, report)
     insert_rows(Link, ("record", "url", "label", "kind"), links)
     if connection.vendor == "postgresql" and len(parsed_records) >= ANALYZE_AFTER:
         # Fresh statistics for the planner: until autovacuum's next pass, PostgreSQL planned the
         # OAI-PMH pages of a just-imported batch as if it did not exist (tens of ms per query).
         with connection.cursor() as cursor:
-            for model in (Record, Agent, Authorship, Record.subjects.through, Copy, Link):
+            for model in (
+                Record,
+                Agent,
+                Authorship,
+                Record.subjects.through,
+                Copy,
+                Link,
+                *(through for through, _column in _Gazetteer.THROUGH.values()),
+            ):
                 cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 _STATUS_CACHE = {}
+
+# "Roubaix (Nord)", "Nord (France)": a name, then a qualifier in parentheses.
+_QUALIFIED = re.compile(r"^(.*?\S)\s*\(([^()]*)\)\s*$")
+
+
+class _Gazetteer:
+    """The names of the départements, EPCI and communes, read once per import, to link places to territories.
+
+    `match(place)` gives ((kind, pk), "") for the one territory a place names,
+    trying départements, then EPCI, then communes, on the folded whole name,
+    then on the name without a trailing qualifier in parentheses; a qualifier
+    naming a département (by name or code) picks among communes of the same
+    name. A name shared by several territories of one kind is not linked:
+    (None, French reason). Unknown: (None, "").
+    """
+
+    KINDS = ("departement", "epci", "commune")
+    THROUGH = {
+        "departement": (Record.departements.through, "departement"),
+        "epci": (Record.epcis.through, "epci"),
+        "commune": (Record.communes.through, "commune"),
+    }
+
+    def __init__(self):
+        self.departements, self.departement_of, self.epcis, self.communes = {}, {}, {}, {}
+        for pk, code, name in Departement.objects.values_list("pk", "code", "name"):
+            self.departements.setdefault(_fold(name), []).append(pk)
+            self.departement_of[_fold(name)] = pk
+            self.departement_of[_fold(code)] = pk
+        for pk, name in Epci.objects.values_list("pk", "name"):
+            self.epcis.setdefault(_fold(name), []).append(pk)
+        for pk, name, departement_id in Commune.objects.values_list("pk", "name", "departement_id"):
+            self.communes.setdefault(_fold(name), []).append((pk, departement_id))
+        self.cache = {}
+
+    def match(self, place):
+        found = self.cache.get(place)
+        if found is None:
+            found = self.cache[place] = self._match(place)
+        return found
+
+    def _match(self, place):
+        found = self._lookup(_fold(place))
+        qualified = _QUALIFIED.match(place) if found[0] is None else None
+        if qualified:
+            name, qualifier = qualified.groups()
+            found = self._lookup(_fold(name), self.departement_of.get(_fold(qualifier))) if _fold(name) else found
+        return found
+
+    def _lookup(self, key, departement=None):
+        if not key:
+            return None, ""
+        for kind, index, plural in (
+            ("departement", self.departements, "plusieurs départements"),
+            ("epci", self.epcis, "plusieurs EPCI"),
+        ):
+            pks = index.get(key)
+            if pks:
+                return ((kind, pks[0]), "") if len(pks) == 1 else (None, f"{plural} portent ce nom")
+        communes = self.communes.get(key, ())
+        if departement is not None and communes:
+            communes = [c for c in communes if c[1] == departement]
+            if not communes:
+                return None, "aucune commune de ce nom dans ce département"
+        if len(communes) == 1:
+            return ("commune", communes[0][0]), ""
+        if communes:
+            return None, "plusieurs communes portent ce nom"
+        return None, ""
 
 
 def _json(field, value, cache):

@@ -110,6 +110,7 @@ class ParsedRecord:
     notes: str = ""
     subjects: list = field(default_factory=list)  # thesaurus labels
     keywords: list = field(default_factory=list)  # free keywords
+    places: list = field(default_factory=list)  # geographic names as written in the source
     links: list = field(default_factory=list)  # ParsedLink
     copies: list = field(default_factory=list)  # ParsedCopy
     warnings: list = field(default_factory=list)  # French notices, not blocking
@@ -287,6 +288,7 @@ def finish(record, result):
         record.year = year_from(record.date_text)
     record.subjects = _unique(clean(s) for s in record.subjects)
     record.keywords = _unique(clean(k) for k in record.keywords)
+    record.places = _unique(clean(k) for k in record.places)
     result.records.append(record)
     return True
 

@@ -27,6 +27,7 @@ def elements(p):
     pairs = [("title", f"{p.title} : {p.subtitle}" if p.subtitle else p.title)]
     pairs += [("creator" if a.role == "auteur" else "contributor", a.display) for a in p.authors]
     pairs += [("subject", subject) for subject in [*p.subjects, *p.keywords]]
+    pairs += [("coverage", place) for place in p.places]
     pairs += [
         ("description", p.abstract),
         ("publisher", p.publisher),

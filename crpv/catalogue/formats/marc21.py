@@ -4,7 +4,8 @@ Read: 001; 008/07-10 date, 008/35-37 language; 020 ISBN; 022 ISSN; 041 language;
 100/110/700/710 authors ($e relator term, $4 relator code); 245 $a $b $c $n $p
 (ind2 = non-filing characters); 250 edition; 260 or 264 (ind2 1) $a $b $c;
 300 extent; 490 series; 500 notes; 502 thesis; 505 contents; 520 abstract;
-650/651 subjects ($a $x $y $z); 610/600/653 keywords; 773 host; 852 copies
+650 subjects ($a $x $y $z); 651 $a places (geographic names), its $x $y $z
+subjects; 610/600/653 keywords; 773 host; 852 copies
 ($p barcode, $h call number, $b location, $z note); 856 links; 909 $a our
 record type. Leader/09 'a' means UTF-8, blank means MARC-8. Written in UTF-8.
 """
@@ -112,7 +113,10 @@ def to_parsed(record):
     p.abstract = "\n".join(clean(v) for v in record.values("520", "a"))
     p.host_title = _strip_punct(record.first("773", "t"))
     for f in record.get("650", "651"):
-        p.subjects.extend(_strip_punct(v) for v in f.getall("a", "x", "y", "z"))
+        codes = ("x", "y", "z") if f.tag == "651" else ("a", "x", "y", "z")  # 651 $a is a place
+        p.subjects.extend(_strip_punct(v) for v in f.getall(*codes))
+    for f in record.get("651"):
+        p.places.extend(_strip_punct(v) for v in f.getall("a"))
     for f in record.get("600", "610", "653"):
         p.keywords.extend(_strip_punct(v) for v in f.getall("a"))
     for f in record.get("100", "700"):
@@ -229,6 +233,8 @@ def to_fields(p):
         fields.append(("520", " ", " ", [("a", line)]))
     for subject in p.subjects:
         fields.append(("650", " ", "7", [("a", subject), ("2", "local")]))
+    for place in p.places:
+        fields.append(("651", " ", "4", [("a", place)]))
     for keyword in p.keywords:
         fields.append(("653", " ", " ", [("a", keyword)]))
     for a in persons[1:]:

@@ -5,7 +5,8 @@ UTF-8, "03" ISO 5426, "01" ISO 646); 101 language; 200 $a title (with the
 non-sorting markers 0x88/0x89), $e other title, $f/$g responsibility, $h/$i
 part; 205 edition; 210 or 214 $a place, $c publisher, $d date; 215 extent;
 225 series; 300 notes; 327 contents; 328 thesis; 330 abstract; 461/463 host
-($t title, $v numbering); 600/601/607/610 keywords; 606 subjects ($a $x $y $z);
+($t title, $v numbering); 600/601/610 keywords; 606 subjects ($a $x $y $z);
+607 $a places (geographic names);
 700–702 persons, 710–712 organisations ($4 relator code); 856 links;
 995 copies ($f barcode, $k call number, $e location, $o status, $5
 acquisition date, $u note); 909 $a the record type of this platform.
@@ -161,8 +162,10 @@ def to_parsed(record):
             p.part = clean(host.get("v"))
     for f in record.get("606"):
         p.subjects.extend(f.getall("a", "x", "y", "z"))
-    for f in record.get("600", "601", "607", "610"):
+    for f in record.get("600", "601", "610"):
         p.keywords.extend(f.getall("a"))
+    for f in record.get("607"):
+        p.places.extend(f.getall("a"))
     for f in record.get("700", "701", "702"):
         if f.get("a"):
             p.authors.append(_author(f, False))
@@ -275,6 +278,8 @@ def to_fields(p, today=None):
         fields.append(("463" if p.record_type in ("article", "chapitre") else "461", " ", "1", [("t", p.host_title)]))
     for subject in p.subjects:
         fields.append(("606", " ", " ", [("a", subject), ("2", "local")]))
+    for place in p.places:
+        fields.append(("607", " ", " ", [("a", place)]))
     for keyword in p.keywords:
         fields.append(("610", "0", " ", [("a", keyword)]))
     persons = [a for a in p.authors if not a.is_organisation]

@@ -125,7 +125,9 @@ class RecordQuerySet(models.QuerySet):
         return self.select_related("parent").prefetch_related("authorships__agent", "subjects")
 
     def for_export(self):
-        return self.select_related("parent").prefetch_related("authorships__agent", "subjects", "copies", "links")
+        return self.select_related("parent").prefetch_related(
+            "authorships__agent", "subjects", "copies", "links", "departements", "epcis", "communes"
+        )
 
 
 class Record(TimeStampedModel):

@@ -102,7 +102,7 @@ def parse_page(content, page_number):
 
 
 def dc_record(identifier, metadata):
-    """An oai_dc element → ParsedRecord (title, creators, subjects, date…)."""
+    """An oai_dc element → ParsedRecord (title, creators, subjects, places from dc:coverage, date…)."""
     dc = metadata.find("{http://www.openarchives.org/OAI/2.0/oai_dc/}dc")
     if dc is None:
         raise ValueError("métadonnées oai_dc absentes")
@@ -118,6 +118,7 @@ def dc_record(identifier, metadata):
             surname, _, forename = value.partition(",")
             p.authors.append(ParsedAuthor(name=surname.strip(), forename=forename.strip(), role=role))
     p.keywords = values("subject")
+    p.places = values("coverage")
     p.abstract = "\n".join(values("description"))
     p.publisher = next(iter(values("publisher")), "")
     dates = values("date")
@@ -271,8 +272,9 @@ def harvest(*, source, acting_user, from_date=None, until=None, dry_run=False, g
         operations._write(
             to_create, batch=batch, origin=Record.Origin.HARVEST, source_name=source.name, report=import_report
         )
+        gazetteer = operations._Gazetteer() if any(parsed.places for _, parsed in to_update) else None
         for record, parsed in to_update:
-            _update(record, parsed, source)
+            _update(record, parsed, source, gazetteer)
         now = timezone.now()
         Record.objects.filter(pk__in=[r.pk for r in to_delete]).update(deleted_at=now, updated_at=now)
         batch.created_count = len(to_create)
@@ -289,8 +291,11 @@ def harvest(*, source, acting_user, from_date=None, until=None, dry_run=False, g
     return report
 
 
-def _update(record, parsed, source):
-    """Replace a harvested record's description with the partner's current one (and revive a tombstone)."""
+def _update(record, parsed, source, gazetteer=None):
+    """Replace a harvested record's description with the partner's current one (and revive a tombstone).
+
+    Its territories become those its places (dc:coverage) name; the other places are kept as keywords.
+    """
     fresh = operations._record_from(
         parsed, batch=record.import_batch, origin=Record.Origin.HARVEST, source_name=source.name
     )
@@ -298,8 +303,18 @@ def _update(record, parsed, source):
         if f.primary_key or f.attname in ("created_at", "import_batch_id", "visibility", "shared_with_reci"):
             continue
         setattr(record, f.attname, getattr(fresh, f.attname))
+    territories = {kind: [] for kind in operations._Gazetteer.KINDS}
+    for label in parsed.places:
+        territory, _ambiguity = gazetteer.match(label)
+        if territory is not None:
+            territories[territory[0]].append(territory[1])
+        elif label not in record.keywords:
+            record.keywords.append(label)
     record.deleted_at = None
     record.save()
+    record.departements.set(territories["departement"])
+    record.epcis.set(territories["epci"])
+    record.communes.set(territories["commune"])
     record.authorships.all().delete()
     for position, a in enumerate(parsed.authors):
         key = agent_key(a.name, a.forename, a.is_organisation)

@@ -23,11 +23,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import IntegerField, Min, Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 from lxml import etree
 
+from ..exporting import places as place_names
 from ..formats import dublincore, unimarc
 from ..formats.base import RECORD_TYPES, ParsedAuthor, ParsedCopy, ParsedLink, ParsedRecord
 from ..models import Authorship, Copy, Link, Record
@@ -277,6 +278,23 @@ def load_items(pks, *, full):
         Link.objects.filter(record_id__in=ids).order_by("record_id", "pk").values_list("record_id", "url", "label")
     ):
         links.setdefault(record_id, []).append(ParsedLink(url=url, label=label))
+    # Territories: (name, pk) pairs of the three kinds in one query for the page (a UNION ALL),
+    # ordered afterwards as `exporting.places` orders them.
+    territories = {}
+    kinds = [
+        through.objects.filter(record_id__in=ids)
+        .annotate(kind=Value(index, output_field=IntegerField()))
+        .values_list("record_id", f"{column}__name", f"{column}_id", "kind")  # the annotation last, in each part
+        for index, (through, column) in enumerate(
+            (
+                (Record.departements.through, "departement"),
+                (Record.epcis.through, "epci"),
+                (Record.communes.through, "commune"),
+            )
+        )
+    ]
+    for record_id, name, territory_id, kind in kinds[0].union(*kinds[1:], all=True):
+        territories.setdefault(record_id, ([], [], []))[kind].append((name, territory_id))
     for pk, row in described.items():
         (
             _pk,
@@ -338,6 +356,7 @@ def load_items(pks, *, full):
             notes=notes,
             subjects=subjects.get(pk, []),
             keywords=list(keywords),
+            places=place_names(*territories[pk]) if pk in territories else [],
             links=links.get(pk, []),
             copies=copies.get(pk, []),
         )
