@@ -45,7 +45,7 @@ def to_parsed(record):
         places=places(
             [(t.name, t.pk) for t in record.departements.all()],
             [(t.name, t.pk) for t in record.epcis.all()],
-            [(t.name, t.pk) for t in record.communes.all()],
+            [(commune_place(t.name, t.departement.name), t.pk) for t in record.communes.all()],
         ),
         links=[ParsedLink(url=link.url, label=link.label) for link in record.links.all()],
         copies=[
@@ -60,6 +60,12 @@ def to_parsed(record):
             for c in record.copies.all()
         ],
     )
+
+
+def commune_place(name, departement):
+    """A commune as a place: "Roubaix (Nord)", the form of RAMEAU's geographic headings. Two communes may share a
+    name (Fontaine, Nord and Pas-de-Calais): the qualifier keeps the import (`operations._Gazetteer`) exact."""
+    return f"{name} ({departement})"
 
 
 def places(departements, epcis, communes):

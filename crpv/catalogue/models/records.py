@@ -126,7 +126,13 @@ class RecordQuerySet(models.QuerySet):
 
     def for_export(self):
         return self.select_related("parent").prefetch_related(
-            "authorships__agent", "subjects", "copies", "links", "departements", "epcis", "communes"
+            "authorships__agent",
+            "subjects",
+            "copies",
+            "links",
+            "departements",
+            "epcis",
+            models.Prefetch("communes", queryset=Commune.objects.select_related("departement")),
         )
 
 

@@ -23,11 +23,12 @@ import re
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import IntegerField, Min, Q, Value
+from django.db.models import CharField, F, IntegerField, Min, Q, Value
 from django.utils import timezone
 from django.utils.text import slugify
 from lxml import etree
 
+from ..exporting import commune_place
 from ..exporting import places as place_names
 from ..formats import dublincore, unimarc
 from ..formats.base import RECORD_TYPES, ParsedAuthor, ParsedCopy, ParsedLink, ParsedRecord
@@ -279,12 +280,15 @@ def load_items(pks, *, full):
     ):
         links.setdefault(record_id, []).append(ParsedLink(url=url, label=label))
     # Territories: (name, pk) pairs of the three kinds in one query for the page (a UNION ALL),
-    # ordered afterwards as `exporting.places` orders them.
+    # ordered afterwards as `exporting.places` orders them; a commune's département qualifies its name.
     territories = {}
     kinds = [
         through.objects.filter(record_id__in=ids)
-        .annotate(kind=Value(index, output_field=IntegerField()))
-        .values_list("record_id", f"{column}__name", f"{column}_id", "kind")  # the annotation last, in each part
+        .annotate(
+            qualifier=F("commune__departement__name") if column == "commune" else Value("", output_field=CharField()),
+            kind=Value(index, output_field=IntegerField()),
+        )
+        .values_list("record_id", f"{column}__name", f"{column}_id", "qualifier", "kind")  # annotations last
         for index, (through, column) in enumerate(
             (
                 (Record.departements.through, "departement"),
@@ -293,8 +297,9 @@ def load_items(pks, *, full):
             )
         )
     ]
-    for record_id, name, territory_id, kind in kinds[0].union(*kinds[1:], all=True):
-        territories.setdefault(record_id, ([], [], []))[kind].append((name, territory_id))
+    for record_id, name, territory_id, qualifier, kind in kinds[0].union(*kinds[1:], all=True):
+        place = commune_place(name, qualifier) if qualifier else name
+        territories.setdefault(record_id, ([], [], []))[kind].append((place, territory_id))
     for pk, row in described.items():
         (
             _pk,
