@@ -1,7 +1,16 @@
 """Builders of real bibliographic files, written with pymarc (the reference implementation)."""
 
 import pytest
+from django.contrib.auth.models import Group
 from pymarc import Field, Indicators, Record, Subfield
+
+
+@pytest.fixture
+def documentaliste(staff_user, client):
+    """A client logged in as a member of the « documentaliste » group."""
+    staff_user.groups.set([Group.objects.get(name="documentaliste")])
+    client.force_login(staff_user)
+    return client
 
 
 def field(tag, *pairs, ind=("  ")):

@@ -5,7 +5,6 @@ from io import StringIO
 
 import lxml.html
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -25,13 +24,6 @@ def record():
     record = Record.objects.create(title="Guide de la participation des habitants", publication_year=2022)
     Copy.objects.create(record=record, call_number="PV 12", barcode="IREV0001")
     return record
-
-
-@pytest.fixture
-def documentaliste(staff_user, client):
-    staff_user.groups.set([Group.objects.get(name="documentaliste")])
-    client.force_login(staff_user)
-    return client
 
 
 def page(response):

@@ -7,7 +7,6 @@ from unittest import mock
 import icalendar
 import lxml.html
 import pytest
-from django.contrib.auth.models import Group
 from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
@@ -28,13 +27,6 @@ def consultation():
     return ConsultationRequest.objects.create(
         record=record, name="Awa Diallo", email=REQUESTER, wished_slots="jeudi matin"
     )
-
-
-@pytest.fixture
-def documentaliste(staff_user, client):
-    staff_user.groups.set([Group.objects.get(name="documentaliste")])
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture

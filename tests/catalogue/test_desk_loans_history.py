@@ -3,16 +3,16 @@ borrower or document, by loan date, and one record's loan history."""
 
 import datetime
 
-import lxml.html
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import timezone
 
 from crpv.catalogue.models import Copy, Loan, Record
 from crpv.contacts.models import Person
+from tests.catalogue.test_desk import one, text
+from tests.catalogue.test_desk import page as desk_page
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -71,26 +71,9 @@ def loans(guide, rapport):
     }
 
 
-@pytest.fixture
-def documentaliste(staff_user, client):
-    staff_user.groups.set([Group.objects.get(name="documentaliste")])
-    client.force_login(staff_user)
-    return client
-
-
 def page(response):
     assert response.status_code == 200
-    return lxml.html.fromstring(response.content)
-
-
-def one(html, xpath):
-    found = html.xpath(xpath)
-    assert len(found) == 1, (xpath, len(found))
-    return found[0]
-
-
-def text(element):
-    return " ".join(element.text_content().split())
+    return desk_page(response)
 
 
 def borrowers(html):

@@ -47,13 +47,6 @@ def marcxml_file():
     )
 
 
-@pytest.fixture
-def documentaliste(staff_user, client):
-    staff_user.groups.set([Group.objects.get(name="documentaliste")])
-    client.force_login(staff_user)
-    return client
-
-
 def page(response):
     return lxml.html.fromstring(response.content)
 

@@ -4,7 +4,6 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -14,13 +13,6 @@ from crpv.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2026, 6, 1)
-
-
-@pytest.fixture
-def documentaliste(staff_user, client):
-    staff_user.groups.set([Group.objects.get(name="documentaliste")])
-    client.force_login(staff_user)
-    return client
 
 
 @pytest.fixture
